@@ -1,0 +1,1 @@
+"""The service: mailboxes, the intake pipeline, the rules, replies, delivery, the scheduler, the CLI."""

@@ -1,0 +1,42 @@
+"""Where mail comes from: one Protocol, a Maildir (the embedded default) and IMAP."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterator, Protocol
+
+from config.settings import MailboxSettings
+
+
+@dataclass(frozen=True)
+class IncomingMail:
+    """One mail as the mailbox hands it over.  `key` identifies it in that mailbox (for moving it to
+    the done folder); `internal_date` is the server's received time where the mailbox has one (IMAP)."""
+
+    key: str
+    raw: bytes
+    internal_date: dt.datetime | None = None
+    file_time: dt.datetime | None = None
+
+
+class Mailbox(Protocol):
+    def fetch(self) -> Iterator[IncomingMail]:
+        """Every mail not yet moved to the done folder, oldest first."""
+        ...
+
+    def done(self, key: str) -> None:
+        """Move a stored and processed mail out of the inbox."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_mailbox(settings: MailboxSettings) -> Mailbox:
+    if settings.kind == "maildir":
+        from bot.mailboxes.maildir import MaildirMailbox
+
+        assert settings.path is not None
+        return MaildirMailbox(settings.path, settings.done_folder)
+    from bot.mailboxes.imap import ImapMailbox
+
+    return ImapMailbox(settings)

@@ -1,0 +1,52 @@
+"""A Maildir inbox (stdlib `mailbox`).  Processed mail moves to the Maildir++ subfolder named like the
+IMAP done folder, so the inbox holds only what is still to do."""
+from __future__ import annotations
+
+import datetime as dt
+import mailbox
+import os
+from pathlib import Path
+from typing import Iterator
+
+from bot.mailboxes import IncomingMail
+
+
+class MaildirMailbox:
+    def __init__(self, path: Path, done_folder: str = "Behandlet") -> None:
+        self.path = path
+        for sub in ("tmp", "new", "cur"):  # also over an empty folder an operator made
+            (path / sub).mkdir(parents=True, exist_ok=True)
+        self.box = mailbox.Maildir(str(path), create=True)
+        self.done_name = done_folder.replace("/", ".")
+
+    def _file(self, key: str) -> Path:
+        return self.path / self.box._lookup(key)  # noqa: SLF001 - the stdlib keeps the sub-path private
+
+    def fetch(self) -> Iterator[IncomingMail]:
+        self.box.clean()
+        entries = []
+        for key in self.box.keys():
+            try:
+                stat = os.stat(self._file(key))
+            except (KeyError, FileNotFoundError):
+                continue  # gone meanwhile (another worker, or the operator)
+            entries.append((stat.st_mtime, key))
+        for mtime, key in sorted(entries):
+            try:
+                raw = self.box.get_bytes(key)
+            except KeyError:
+                continue
+            yield IncomingMail(key=f"maildir:{key}", raw=raw, file_time=dt.datetime.fromtimestamp(mtime, dt.timezone.utc))
+
+    def done(self, key: str) -> None:
+        name = key.removeprefix("maildir:")
+        try:
+            message = self.box.get_message(name)
+        except KeyError:
+            return
+        folder = self.box.add_folder(self.done_name) if self.done_name not in self.box.list_folders() else self.box.get_folder(self.done_name)
+        folder.add(message)
+        self.box.remove(name)
+
+    def close(self) -> None:
+        self.box.close()

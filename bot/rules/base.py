@@ -1,0 +1,88 @@
+"""What every rule sees and returns.  A rule is a small object with `name`, `description` and one
+`check(dossier, now)`; it reads no clock, no database and no file."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from config.settings import Round
+from parsers.form import FormFacts
+from parsers.message import MessageFacts
+from parsers.minutes import MinutesFacts
+from parsers.reading import DocumentReading
+from parsers.text import Evidence
+
+Status = Literal["ok", "missing", "review", "late", "not_required"]
+
+
+@dataclass(frozen=True)
+class ReceivedDocument:
+    """A document with the time its mail was received."""
+
+    reading: DocumentReading
+    received_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Dossier:
+    """Everything known about one application: its messages and documents in arrival order."""
+
+    round: Round
+    received_at: dt.datetime
+    documents: tuple[ReceivedDocument, ...]
+    messages: tuple[MessageFacts, ...] = ()
+
+    @property
+    def forms(self) -> list[FormFacts]:
+        """Newest last: a resent form replaces the one before it."""
+        return [d.reading.form for d in self.documents if d.reading.form is not None]
+
+    @property
+    def form(self) -> FormFacts | None:
+        forms = self.forms
+        return forms[-1] if forms else None
+
+    @property
+    def minutes(self) -> list[MinutesFacts]:
+        return [d.reading.minutes for d in self.documents if d.reading.minutes is not None]
+
+    @property
+    def unreadable(self) -> list[DocumentReading]:
+        return [d.reading for d in self.documents if d.reading.role == "unreadable"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One criterion's verdict.  `detail` is Danish and names its evidence; `remedy` says what would
+    satisfy a missing item, for the notice to the municipality."""
+
+    name: str
+    status: Status
+    detail: str
+    required: bool = True
+    evidence: tuple[Evidence, ...] = ()
+    remedy: str = ""
+    evidence_kind: str | None = None
+    body: str | None = None
+    meeting_date: dt.date | None = None
+    date: dt.date | None = None
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"status": self.status, "detail": self.detail, "required": self.required}
+        if self.name == "director_signature":
+            out["evidence"] = self.evidence_kind
+        if self.name == "political_backing":
+            out["body"] = self.body
+            out["meeting_date"] = self.meeting_date.isoformat() if self.meeting_date else None
+        if self.name == "initial_meeting":
+            out["date"] = self.date.isoformat() if self.date else None
+        out["citations"] = [{"file": e.file, "location": e.location, "snippet": e.snippet} for e in self.evidence]
+        return out
+
+
+class Rule(Protocol):
+    name: str
+    description: str
+
+    def check(self, dossier: Dossier, now: dt.datetime) -> CheckResult: ...

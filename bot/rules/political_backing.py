@@ -1,0 +1,58 @@
+"""Political backing: attached minutes (referat) of a committee or council meeting where the Task
+Force item was approved.  An agenda, a postponed or rejected item, or a link is not enough."""
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.rules.base import CheckResult, Dossier
+from parsers.minutes import MinutesFacts
+
+REMEDY = (
+    "Vedhæft referatet (ikke dagsordenen) fra det udvalgs- eller byrådsmøde, hvor ansøgningen blev "
+    "godkendt, som fil (PDF eller Word) i et svar på denne e-mail. Et link er ikke nok."
+)
+WORDS = {"approved": "godkendt", "postponed": "udsat", "rejected": "ikke godkendt", "none": "uden beslutning"}
+
+
+def _describe(m: MinutesFacts) -> str:
+    body = m.body or "ukendt udvalg"
+    date = f" {m.meeting_date:%d.%m.%Y}" if m.meeting_date else ""
+    return f"{'Referat' if m.kind == 'referat' else 'Dagsorden'} fra {body}{date} ({m.filename})"
+
+
+def _evidence(m: MinutesFacts) -> tuple:
+    return tuple(e for e in (m.item, m.decision_evidence) if e)
+
+
+class PoliticalBacking:
+    name = "political_backing"
+    description = "Referat fra et udvalgs- eller byrådsmøde viser en beslutning om at søge."
+
+    def check(self, dossier: Dossier, now: dt.datetime) -> CheckResult:
+        minutes = dossier.minutes
+        approved = [m for m in minutes if m.kind == "referat" and m.decision == "approved" and m.item]
+        if approved:
+            m = approved[-1]
+            quote = m.decision_evidence.snippet if m.decision_evidence else "godkendt"
+            return CheckResult(self.name, "ok", f"{_describe(m)}: punktet »{m.item.snippet}« blev besluttet: »{quote}«.",  # type: ignore[union-attr]
+                               evidence=_evidence(m), body=m.body, meeting_date=m.meeting_date)
+        unclear = [m for m in minutes if m.kind == "referat" and m.decision in ("approved", "none")]
+        if unclear:
+            m = unclear[-1]
+            why = "Task Force-punktet blev ikke fundet" if m.item is None else "beslutningen kunne ikke aflæses"
+            return CheckResult(self.name, "review", f"{_describe(m)}: {why}; sekretariatet kontrollerer referatet.",
+                               evidence=_evidence(m), body=m.body, meeting_date=m.meeting_date)
+        if minutes:
+            m = minutes[-1]
+            if m.kind == "dagsorden":
+                why = "er en dagsorden uden beslutning, ikke et referat"
+            else:
+                why = f"viser at punktet blev {WORDS[m.decision]}"
+            return CheckResult(self.name, "missing", f"{_describe(m)} {why}.", evidence=_evidence(m),
+                               body=m.body, meeting_date=m.meeting_date, remedy=REMEDY)
+        links = [link for message in dossier.messages for link in message.links]
+        if links:
+            return CheckResult(self.name, "missing", f"Der er kun henvist til et link ({links[0]}), ikke vedhæftet et referat.", remedy=REMEDY)
+        form = dossier.form
+        said = f" Skemaet siger: »{form.political.text}«." if form and form.political and form.political.text else ""
+        return CheckResult(self.name, "missing", "Intet referat af politisk behandling er vedhæftet." + said, remedy=REMEDY)

@@ -1,0 +1,1 @@
+"""Pure parsers: bytes in, facts with evidence out.  No database, no network, no clock."""

@@ -1,0 +1,100 @@
+"""Word .docx: body paragraphs and tables (nested too), content controls, text boxes, headers, footers
+and inline pictures, in reading order."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from docx import Document
+from docx.oxml.ns import qn
+
+from parsers.documents import register
+from parsers.text import IMAGE_MARK, DocumentText, Line, clean
+
+_P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (qn(t) for t in ("w:p", "w:tbl", "w:tr", "w:tc", "w:sdt", "w:sdtContent"))
+_T, _TXBX = qn("w:t"), qn("w:txbxContent")
+_PICTURE_TAGS = ("{http://schemas.openxmlformats.org/drawingml/2006/main}blip", "{urn:schemas-microsoft-com:vml}imagedata")
+
+
+def _paragraph_text(p) -> str:
+    parts: list[str] = []
+    for node in p.iter():
+        if node.tag == _T and node.text:
+            parts.append(node.text)
+        elif node.tag in (qn("w:tab"),):
+            parts.append(" ")
+        elif node.tag in (qn("w:br"), qn("w:cr")):
+            parts.append(" ")
+    return clean("".join(parts))
+
+
+def _has_picture(p) -> bool:
+    return any(node.tag in _PICTURE_TAGS for node in p.iter())
+
+
+class _Walker:
+    """Walks the XML in document order and numbers paragraphs and tables for the evidence."""
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.paragraph = 0
+        self.table = 0
+
+    def block(self, element, where: str | None = None) -> None:
+        for child in element:
+            if child.tag == _P:
+                self.para(child, where)
+            elif child.tag == _TBL:
+                self.tbl(child)
+            elif child.tag == _SDT:
+                content = child.find(_SDT_CONTENT)
+                if content is not None:
+                    self.block(content, where)
+
+    def para(self, p, where: str | None) -> None:
+        self.paragraph += 1
+        location = where or f"afsnit {self.paragraph}"
+        text = _paragraph_text(p)
+        if text:
+            self.lines.append(Line(text, location))
+        if _has_picture(p):
+            self.lines.append(Line(IMAGE_MARK, location, image=True))
+
+    def tbl(self, tbl) -> None:
+        self.table += 1
+        number = self.table
+        for r, row in enumerate(tbl.iter(_TR), start=1):
+            if row.getparent() is not None and row.getparent() is not tbl:
+                continue  # a nested table's rows are walked with that table
+            for cell in row.findall(_TC):
+                self.block(cell, f"tabel {number}, række {r}")
+
+
+def _parts_text(parts, label: str) -> list[Line]:
+    lines: list[Line] = []
+    for part in parts:
+        for p in part._element.iter(_P):
+            text = _paragraph_text(p)
+            if text:
+                lines.append(Line(text, label))
+    return lines
+
+
+class DocxExtractor:
+    mime_types = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",)
+    extensions = (".docx", ".docm")
+
+    def extract(self, filename: str, data: bytes) -> DocumentText:
+        try:
+            document = Document(io.BytesIO(data))
+        except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+            reason = "filen er beskyttet med adgangskode eller beskadiget" if data[:4] == b"\xd0\xcf\x11\xe0" else f"ikke et gyldigt Word-dokument ({exc})"
+            return DocumentText(filename, "docx", unreadable=reason)
+        walker = _Walker()
+        walker.block(document.element.body)
+        headers = [s.header for s in document.sections] + [s.footer for s in document.sections]
+        lines = walker.lines + _parts_text(headers, "sidehoved/sidefod")
+        return DocumentText(filename, "docx", tuple(lines))
+
+
+register(DocxExtractor())

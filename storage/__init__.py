@@ -1,0 +1,1 @@
+"""SQLModel tables, sessions, schema set-up and the content-addressed file store."""

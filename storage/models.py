@@ -1,0 +1,128 @@
+"""The tables.  Unique keys make re-processing a no-op: a message by its sha256, a reply by the
+message it answers and its kind, an application by its reference."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class AwareDateTime(TypeDecorator):
+    """Timestamps stored in UTC and always read back timezone-aware, in SQLite as in PostgreSQL, so a
+    deadline comparison never meets a naive time."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive timestamp {value!r}: every time in the database carries its offset")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+def TZ(**kwargs) -> Field:  # noqa: N802 - a column factory
+    """An aware timestamp column."""
+    return Field(sa_column=Column(AwareDateTime(), **kwargs))
+
+
+class ServiceState(SQLModel, table=True):
+    """Single facts about this installation, e.g. when it first started (the default `answer_from`)."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Message(SQLModel, table=True):
+    """One received mail.  The raw bytes are in the file store before this row is written."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    sha256: str = Field(index=True, unique=True)
+    mailbox_key: str = Field(default="", index=True)
+    message_id: str = Field(default="", index=True)
+    in_reply_to: str = ""
+    references: str = Field(default="", sa_column=Column(Text))
+    received_at: dt.datetime = TZ(nullable=False)
+    received_source: str = "received-header"
+    sender: str = Field(default="", index=True)
+    recipients: str = ""
+    subject: str = ""
+    kind: str = "pending"  # application | supplement | inquiry | automatic | unrouted | pending
+    automatic_reason: str = ""
+    round_id: Optional[str] = Field(default=None, index=True)
+    application_id: Optional[int] = Field(default=None, foreign_key="application.id", index=True)
+    state: str = "stored"  # stored -> processed | failed
+    error: str = Field(default="", sa_column=Column(Text))
+    answered: str = ""  # "" | auto | before_answer_from | not_needed
+    stored_at: dt.datetime = TZ(nullable=False)
+
+
+class Attachment(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    filename: str
+    content_type: str = ""
+    sha256: str = Field(index=True)
+    size: int = 0
+    role: str = "other"  # application_form | minutes | other | unreadable
+    problem: str = ""
+
+
+class Application(SQLModel, table=True):
+    """One municipality's application (or one inquiry) in one round."""
+
+    __table_args__ = (UniqueConstraint("round_id", "sequence"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    reference: str = Field(index=True, unique=True)
+    round_id: str = Field(index=True)
+    sequence: int
+    kind: str = "application"  # application | inquiry
+    municipality: str = ""
+    cvr: str = ""
+    sender_domain: str = Field(default="", index=True)
+    status: str = "incomplete"
+    closed: bool = False
+    received_at: dt.datetime = TZ(nullable=False)
+    updated_at: dt.datetime = TZ(nullable=False)
+
+
+class Assessment(SQLModel, table=True):
+    """The rules' verdict after one message; the newest is the application's state."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    message_id: Optional[int] = Field(default=None, foreign_key="message.id")
+    complete: bool = False
+    status: str = ""
+    reply: str = ""
+    checks_json: str = Field(default="{}", sa_column=Column(Text))
+    created_at: dt.datetime = TZ(nullable=False)
+
+
+class Reply(SQLModel, table=True):
+    """Every outgoing mail, recorded before it is sent (pending -> sent | failed)."""
+
+    __table_args__ = (UniqueConstraint("answers_message_id", "kind"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    application_id: Optional[int] = Field(default=None, foreign_key="application.id", index=True)
+    answers_message_id: Optional[int] = Field(default=None, foreign_key="message.id")
+    kind: str
+    message_id: str = Field(index=True, unique=True)
+    to: str
+    sender: str
+    subject: str
+    raw: bytes = b""
+    state: str = Field(default="pending", index=True)
+    attempts: int = 0
+    error: str = ""
+    created_at: dt.datetime = TZ(nullable=False)
+    sent_at: Optional[dt.datetime] = TZ(nullable=True)

@@ -1,0 +1,83 @@
+"""Shared fixtures: a service installation in a temp folder (settings file, Maildirs, SQLite) and a
+way to run the real CLI against it."""
+from __future__ import annotations
+
+import json
+import mailbox
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = """
+[[rounds]]
+id = "boern-unge-2025"
+title = "Task Force børn og unge i udsatte positioner 2025"
+programme = "boern-unge"
+address = "taskforce@sbst.dk"
+reference_prefix = "TFB-2025"
+opens = "2025-01-01T00:00"
+deadline = "2025-03-25T12:00"
+
+[[rounds]]
+id = "handicap"
+title = "Taskforcen på handicapområdet"
+programme = "handicap"
+address = "taskforcehandicap@sbst.dk"
+reference_prefix = "TFH"
+opens = "2024-01-01T00:00"
+"""
+
+
+@dataclass
+class Installation:
+    """One configured service in a temp folder, driven through the real `taskforce-intake` command."""
+
+    root: Path
+    config: Path
+
+    @property
+    def inbox(self) -> mailbox.Maildir:
+        return mailbox.Maildir(str(self.root / "inbox"), create=True)
+
+    @property
+    def outbox(self) -> list[bytes]:
+        box = mailbox.Maildir(str(self.root / "outbox"), create=True)
+        return [box.get_bytes(k) for k in sorted(box.keys(), key=lambda k: os.stat(box._path + "/" + box._lookup(k)).st_mtime_ns)]
+
+    def deliver(self, raw: bytes) -> None:
+        self.inbox.add(raw)
+
+    def cli(self, *args: str, now: str | None = None, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess:
+        env = {**os.environ, "TASKFORCE_INTAKE_CONFIG": str(self.config)}
+        env.pop("TASKFORCE_INTAKE_NOW", None)
+        if now:
+            env["TASKFORCE_INTAKE_NOW"] = now
+        result = subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, input=stdin)
+        if check and result.returncode != 0:
+            raise AssertionError(f"taskforce-intake {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def queue(self) -> list[dict]:
+        return json.loads(self.cli("queue", "--json").stdout)
+
+
+def write_config(root: Path, extra: str = "", mailbox_extra: str = 'answer_from = "2025-01-01T00:00"') -> Path:
+    config = root / "intake.toml"
+    config.write_text(
+        f'timezone = "Europe/Copenhagen"\n{extra}\n'
+        f'[storage]\nurl = "sqlite:///{root}/intake.db"\nfiles = "{root}/files"\n\n'
+        f'[mailbox]\nkind = "maildir"\npath = "{root}/inbox"\n{mailbox_extra}\n\n'
+        f'[delivery]\nkind = "maildir"\npath = "{root}/outbox"\n' + ROUNDS,
+        encoding="utf-8",
+    )
+    return config
+
+
+@pytest.fixture
+def installation(tmp_path: Path) -> Installation:
+    return Installation(tmp_path, write_config(tmp_path))
