@@ -126,3 +126,17 @@ class Reply(SQLModel, table=True):
     error: str = ""
     created_at: dt.datetime = TZ(nullable=False)
     sent_at: Optional[dt.datetime] = TZ(nullable=True)
+
+
+class InformationRequest(SQLModel, table=True):
+    """The secretariat asked an applicant for more.  While open, a supplement after the deadline is
+    accepted and marked as such (the agency may ask for more after the deadline)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    text: str = Field(default="", sa_column=Column(Text))
+    requested_by: str = ""
+    reply_id: Optional[int] = Field(default=None, foreign_key="reply.id")
+    open: bool = True
+    created_at: dt.datetime = TZ(nullable=False)
+    closed_at: Optional[dt.datetime] = TZ(nullable=True)
