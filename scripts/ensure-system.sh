@@ -14,5 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing system packages: ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Waits for another apt run (a parallel job, unattended upgrades) instead of failing on its lock.
+apt_get() { apt-get -o DPkg::Lock::Timeout=900 "$@"; }
+apt_get update -qq
+apt_get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
