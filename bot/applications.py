@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from sqlmodel import Session, func, select
 
@@ -70,14 +71,24 @@ def _new(session: Session, round_: Round, kind: str, row: Message, now: dt.datet
     return app
 
 
+@dataclass(frozen=True)
+class Assignment:
+    application: Application
+    created: bool
+    by: str  # thread | reference | municipality | new
+
+
 def assign_application(session: Session, round_: Round, row: Message, facts: MessageFacts,
-                       readings: list[DocumentReading], now: dt.datetime) -> tuple[Application, bool]:
-    """The application this message joins (or a new one).  Returns it and whether the mail named a reference."""
+                       readings: list[DocumentReading], now: dt.datetime) -> Assignment:
+    """The application this message joins, and how it was found, or a new one."""
     name, cvr, domain = identify(facts, readings)
-    by_reference = _by_reference(session, round_, facts)
-    app = _by_thread(session, round_, facts) or by_reference
-    if app is None and readings:
-        app = _by_municipality(session, round_, cvr, domain)
+    found: list[tuple[str, Application | None]] = [
+        ("thread", _by_thread(session, round_, facts)),
+        ("reference", _by_reference(session, round_, facts)),
+    ]
+    if readings:
+        found.append(("municipality", _by_municipality(session, round_, cvr, domain)))
+    by, app = next(((b, a) for b, a in found if a is not None), ("new", None))
     if app is None:
         app = _new(session, round_, "application" if readings else "inquiry", row, now)
     if name and (not app.municipality or any(r.form for r in readings)):
@@ -85,12 +96,14 @@ def assign_application(session: Session, round_: Round, row: Message, facts: Mes
     app.sender_domain = app.sender_domain or domain
     row.application_id = app.id
     session.add(app)
-    return app, by_reference is not None
+    return Assignment(app, by == "new", by)
 
 
 def load_dossier(session: Session, store: FileStore, round_: Round, app: Application) -> Dossier:
     """All documents of all the application's messages, re-read from the file store, in arrival order."""
-    messages = session.exec(select(Message).where(Message.application_id == app.id, Message.kind != "automatic").order_by(Message.received_at, Message.id)).all()
+    messages = session.exec(select(Message).where(
+        Message.application_id == app.id, Message.kind != "automatic", Message.late != "refused",
+    ).order_by(Message.received_at, Message.id)).all()
     documents: list[ReceivedDocument] = []
     facts_list: list[MessageFacts] = []
     for message in messages:

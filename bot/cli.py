@@ -83,7 +83,7 @@ def run(once: bool = typer.Option(False, "--once", help="One pass: fetch, proces
     summary = run_once(rt, now())
     console.print(
         f"hentet {summary.fetched}, gemt {summary.stored}, behandlet {summary.processed}, "
-        f"fejlet {summary.failed}, svar sendt {summary.replies_sent}"
+        f"fejlet {summary.failed}, påmindelser {summary.reminders}, lukket {summary.closed}, svar sendt {summary.replies_sent}"
     )
     for error in summary.errors:
         console.print(f"[yellow]{escape(error)}[/yellow]", soft_wrap=True)

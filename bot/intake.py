@@ -23,13 +23,13 @@ from bot.check import received_time
 from bot.classify import message_kind
 from bot.mailboxes import IncomingMail, Mailbox
 from bot.routing import route
-from bot.replies import Answered, ReceivedFile, compose, environment
-from config.settings import Settings
-from parsers.message import parse_message, topmost_received
+from bot.replies import CHECK_NAMES, Answered, Notice, ReceivedFile, environment, record
+from config.settings import Round, Settings
+from parsers.message import MessageFacts, parse_message, topmost_received
 from parsers.reading import read_document
 from storage.db import first_start, make_engine, migrate
 from storage.files import FileStore
-from storage.models import Application, Attachment, Message, Reply
+from storage.models import Application, Attachment, InformationRequest, Message, Reply
 from storage.models import Assessment as AssessmentRow
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ class RunSummary:
     failed: int = 0
     replies_queued: int = 0
     replies_sent: int = 0
+    closed: int = 0
+    reminders: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -115,25 +117,51 @@ def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetim
     if routing.round is None:
         row.kind, row.answered = "unrouted", "not_needed"
         return None
-    application, reference_seen = assign_application(session, routing.round, row, facts, readings, now)
-    row.kind = message_kind(facts, readings, reference_seen)
+    assignment = assign_application(session, routing.round, row, facts, readings, now)
+    application = assignment.application
+    row.kind = message_kind(facts, readings, assignment.by == "reference")
     if row.kind in ("application", "supplement") and application.kind == "inquiry":
         application.kind = "application"
+    row.late = late_supplement(session, routing.round, application, row, assignment.created)
     session.add(row)
     session.flush()
-    assessment, everything = None, ()
-    if application.kind == "application":
-        dossier = load_dossier(session, rt.store, routing.round, application)
-        assessment = assess(dossier, now)
-        everything = tuple(d.reading for d in dossier.documents)
-        _record_assessment(session, application, row, assessment, now)
-    else:
-        application.status = "inquiry"
-    return _queue_reply(session, rt, routing, application, row, facts, readings, assessment, now, everything)
+    if row.kind not in ("application", "supplement"):
+        if application.kind == "inquiry":
+            application.status = "inquiry"
+        return _reply(session, rt, routing.open, None, application, row, facts, now)
+    if row.late == "refused":
+        return _reply(session, rt, True, ("late", "late_supplement"), application, row, facts, now, files=readings)
+    previous = _latest_statuses(session, application)
+    dossier = load_dossier(session, rt.store, routing.round, application)
+    assessment = assess(dossier, now)
+    _record_assessment(session, application, row, assessment, now)
+    changes = tuple(CHECK_NAMES[c.name] for c in assessment.checks
+                    if c.status == "ok" and previous.get(c.name) not in (None, "ok", "late"))
+    supplement = not assignment.created and assessment.reply != "late"
+    kind_and_template = (assessment.reply, "supplement_received" if supplement else assessment.reply)
+    return _reply(session, rt, routing.open, kind_and_template, application, row, facts, now, assessment=assessment,
+                  files=tuple(d.reading for d in dossier.documents), changes=changes)
+
+
+def late_supplement(session: Session, round_: Round, application: Application, row: Message, created: bool) -> str:
+    """A mail with documents that joins an application after the round's deadline is refused, unless
+    the secretariat has an open request for information to that application."""
+    if created or round_.deadline is None or row.received_at <= round_.deadline or row.kind not in ("application", "supplement"):
+        return ""
+    requested = session.exec(select(InformationRequest).where(
+        InformationRequest.application_id == application.id, InformationRequest.open == True)).first()  # noqa: E712
+    return "accepted" if requested else "refused"
+
+
+def _latest_statuses(session: Session, application: Application) -> dict[str, str]:
+    latest = session.exec(select(AssessmentRow).where(AssessmentRow.application_id == application.id)
+                          .order_by(AssessmentRow.id.desc())).first()
+    return {name: check["status"] for name, check in json.loads(latest.checks_json).items()} if latest else {}
 
 
 def _record_assessment(session: Session, application: Application, row: Message, assessment: Assessment, now: dt.datetime) -> None:
-    application.status = assessment.status
+    if not (application.closed and assessment.status != "complete"):
+        application.status = assessment.status  # a closed application keeps its final state unless now complete
     application.updated_at = now
     session.add(AssessmentRow(
         application_id=application.id, message_id=row.id, complete=assessment.complete, status=assessment.status,
@@ -142,29 +170,30 @@ def _record_assessment(session: Session, application: Application, row: Message,
     ))
 
 
-def _queue_reply(session, rt, routing, application, row, facts, readings, assessment, now, dossier_readings=()) -> Reply | None:
+def _reply(session: Session, rt: Runtime, round_open: bool, kind_and_template: tuple[str, str] | None,
+           application: Application, row: Message, facts: MessageFacts, now: dt.datetime,
+           assessment: Assessment | None = None, files=(), changes: tuple[str, ...] = ()) -> Reply | None:
+    """Record the answer to one message, or why there is none (robots and inquiries get none; mail
+    from before `answer_from` is queued for the secretariat instead)."""
     if row.received_at < answer_from(session, rt, now):
         row.answered = "before_answer_from"
         return None
-    if not routing.open:
-        kind = "not_open"
-    elif row.kind not in ("application", "supplement") or assessment is None:
+    if not round_open:
+        kind_and_template = ("not_open", "not_open")
+    if kind_and_template is None:
         row.answered = "not_needed"
         return None
-    else:
-        kind = assessment.reply
-    existing = session.exec(select(Reply).where(Reply.answers_message_id == row.id, Reply.kind == kind)).first()
-    if existing is not None:
-        return existing
-    answered = Answered(facts.message_id, facts.references, facts.sender, facts.subject, row.received_at, row.sha256)
-    files = tuple(ReceivedFile(r.filename, r.role, r.problem or "") for r in (dossier_readings or readings))
-    msg = compose(rt.templates, kind, routing.round, application.reference, answered, rt.settings.timezone, now,
-                  assessment=assessment, files=files, municipality=application.municipality)
-    reply = Reply(application_id=application.id, answers_message_id=row.id, kind=kind, message_id=msg["Message-ID"],
-                  to=facts.sender, sender=routing.round.address, subject=str(msg["Subject"]), raw=bytes(msg), created_at=now)
-    session.add(reply)
+    kind, template = kind_and_template
+    round_ = next(r for r in rt.settings.rounds if r.id == application.round_id)
+    notice = Notice(
+        kind=kind, template=template, dedupe_key=f"message:{row.sha256}", round=round_, reference=application.reference,
+        to=facts.sender, municipality=application.municipality,
+        answered=Answered(facts.message_id, facts.references, facts.sender, facts.subject, row.received_at, row.sha256),
+        assessment=assessment, files=tuple(ReceivedFile(r.filename, r.role, r.problem or "") for r in files),
+        changes=changes, accepted_late=row.late == "accepted",
+    )
     row.answered = "auto"
-    return reply
+    return record(session, rt.templates, notice, rt.settings.timezone, now, application.id, row.id)
 
 
 def intake(rt: Runtime, mailbox: Mailbox, now: dt.datetime, summary: RunSummary) -> None:

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import hashlib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
+from sqlmodel import Session, select
+
 from bot.assessment import Assessment
 from config.settings import Round
+from storage.models import Reply
 
 ROLE_NAMES = {
     "application_form": "ansøgningsskema",
@@ -70,44 +74,73 @@ def render(env: Environment, kind: str, **context: object) -> tuple[str, str]:
     return first.split(":", 1)[1].strip(), body.lstrip("\n")
 
 
-def reply_message_id(kind: str, answered_sha: str, round_: Round) -> str:
+@dataclass(frozen=True)
+class Notice:
+    """One outgoing notice before it is rendered: which occasion (`dedupe_key`), which header kind
+    (X-Taskforce-Reply), which template, to whom, and what it says."""
+
+    kind: str
+    template: str
+    dedupe_key: str
+    round: Round
+    reference: str
+    to: str
+    municipality: str = ""
+    answered: Answered | None = None
+    assessment: Assessment | None = None
+    files: tuple[ReceivedFile, ...] = ()
+    changes: tuple[str, ...] = ()
+    accepted_late: bool = False
+    text: str = ""
+
+
+def reply_message_id(notice: Notice) -> str:
     """Deterministic, so a retried delivery is recognisable as the same mail."""
-    domain = round_.address.split("@", 1)[1]
-    return f"<taskforce-intake.{kind}.{answered_sha[:24]}@{domain}>"
+    domain = notice.round.address.split("@", 1)[1]
+    digest = hashlib.sha256(notice.dedupe_key.encode()).hexdigest()[:24]
+    return f"<taskforce-intake.{notice.kind}.{digest}@{domain}>"
 
 
-def compose(
-    env: Environment,
-    kind: str,
-    round_: Round,
-    reference: str,
-    answered: Answered,
-    tz: dt.tzinfo,
-    now: dt.datetime,
-    assessment: Assessment | None = None,
-    files: tuple[ReceivedFile, ...] = (),
-    municipality: str = "",
-    message_id: str | None = None,
-) -> EmailMessage:
+def compose(env: Environment, notice: Notice, tz: dt.tzinfo, now: dt.datetime) -> EmailMessage:
+    assessment = notice.assessment
+    answered = notice.answered
     subject, body = render(
-        env, kind,
-        reference=reference, round=round_, tz=tz, received_at=answered.received_at,
-        original_subject=answered.subject, files=files, municipality=municipality,
+        env, notice.template,
+        reference=notice.reference, round=notice.round, tz=tz, now=now,
+        received_at=answered.received_at if answered else None,
+        original_subject=answered.subject if answered else "",
+        files=notice.files, municipality=notice.municipality, changes=notice.changes,
+        accepted_late=notice.accepted_late, text=notice.text,
         assessment=assessment, missing=assessment.missing if assessment else [],
         checks=assessment.checks if assessment else (), check_names=CHECK_NAMES,
     )
     msg = EmailMessage()
-    msg["From"] = round_.address
-    msg["To"] = answered.sender
-    msg["Subject"] = f"{subject} [{reference}]" if f"[{reference}]" not in subject else subject
+    msg["From"] = notice.round.address
+    msg["To"] = notice.to
+    msg["Subject"] = f"{subject} [{notice.reference}]" if f"[{notice.reference}]" not in subject else subject
     msg["Date"] = email.utils.format_datetime(now.astimezone(tz))
-    msg["Message-ID"] = message_id or reply_message_id(kind, answered.sha256, round_)
-    if answered.message_id:
+    msg["Message-ID"] = reply_message_id(notice)
+    if answered and answered.message_id:
         msg["In-Reply-To"] = answered.message_id
         msg["References"] = " ".join((*answered.references, answered.message_id))
     msg["Auto-Submitted"] = "auto-replied"
     msg["X-Auto-Response-Suppress"] = "All"
-    msg["X-Taskforce-Reply"] = kind
-    msg["X-Taskforce-Reference"] = reference
+    msg["X-Taskforce-Reply"] = notice.kind
+    msg["X-Taskforce-Reference"] = notice.reference
     msg.set_content(body, charset="utf-8")
     return msg
+
+
+def record(session: Session, env: Environment, notice: Notice, tz: dt.tzinfo, now: dt.datetime,
+           application_id: int | None, answers_message_id: int | None = None) -> Reply:
+    """The notice as a pending outbox row (the same occasion twice gives the row already there)."""
+    existing = session.exec(select(Reply).where(Reply.dedupe_key == notice.dedupe_key)).first()
+    if existing is not None:
+        return existing
+    msg = compose(env, notice, tz, now)
+    reply = Reply(dedupe_key=notice.dedupe_key, application_id=application_id, answers_message_id=answers_message_id,
+                  kind=notice.kind, template=notice.template, message_id=msg["Message-ID"], to=notice.to,
+                  sender=notice.round.address, subject=str(msg["Subject"]), raw=bytes(msg), created_at=now)
+    session.add(reply)
+    session.flush()
+    return reply

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.deadlines import close_rounds, send_reminders
 from bot.delivery import open_delivery
 from bot.intake import RunSummary, Runtime, intake
 from bot.mailboxes import open_mailbox
@@ -21,6 +22,8 @@ def run_once(rt: Runtime, now: dt.datetime) -> RunSummary:
         intake(rt, mailbox, now, summary)
     finally:
         mailbox.close()
+    summary.closed = close_rounds(rt, now)
+    summary.reminders = send_reminders(rt, now)
     delivery = open_delivery(rt.settings.delivery)
     try:
         summary.replies_sent, failed = flush(rt.engine, delivery, now)

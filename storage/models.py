@@ -63,6 +63,7 @@ class Message(SQLModel, table=True):
     state: str = "stored"  # stored -> processed | failed
     error: str = Field(default="", sa_column=Column(Text))
     answered: str = ""  # "" | auto | before_answer_from | not_needed
+    late: str = ""  # a supplement after the deadline: "" | accepted (information was requested) | refused
     stored_at: dt.datetime = TZ(nullable=False)
 
 
@@ -89,8 +90,9 @@ class Application(SQLModel, table=True):
     municipality: str = ""
     cvr: str = ""
     sender_domain: str = Field(default="", index=True)
-    status: str = "incomplete"
+    status: str = "incomplete"  # complete | incomplete | needs_review | late | inquiry | incomplete_at_deadline
     closed: bool = False
+    closed_at: Optional[dt.datetime] = TZ(nullable=True)
     received_at: dt.datetime = TZ(nullable=False)
     updated_at: dt.datetime = TZ(nullable=False)
 
@@ -109,13 +111,16 @@ class Assessment(SQLModel, table=True):
 
 
 class Reply(SQLModel, table=True):
-    """Every outgoing mail, recorded before it is sent (pending -> sent | failed)."""
+    """Every outgoing mail, recorded before it is sent (pending -> sent | failed).  `dedupe_key`
+    names the occasion (this message's receipt, this application's reminder at this moment), so a
+    re-run never records the same notice twice."""
 
-    __table_args__ = (UniqueConstraint("answers_message_id", "kind"),)
     id: Optional[int] = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(index=True, unique=True)
     application_id: Optional[int] = Field(default=None, foreign_key="application.id", index=True)
     answers_message_id: Optional[int] = Field(default=None, foreign_key="message.id")
-    kind: str
+    kind: str  # the X-Taskforce-Reply value
+    template: str = ""
     message_id: str = Field(index=True, unique=True)
     to: str
     sender: str

@@ -70,6 +70,8 @@ class CheckResult:
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"status": self.status, "detail": self.detail, "required": self.required}
+        if self.remedy:
+            out["remedy"] = self.remedy
         if self.name == "director_signature":
             out["evidence"] = self.evidence_kind
         if self.name == "political_backing":

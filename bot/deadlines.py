@@ -1,0 +1,104 @@
+"""Reminders before the deadline and the closing of a round at it, on the service's one clock.
+
+Both run on every pass (`run --once` and the scheduler), after the intake, so mail received before the
+deadline is judged before the round closes.  Both are idempotent: a reminder is recorded once per
+application and moment, a round is closed once.  A service that was down catches up on its next
+pass: the closing runs with the same outcome, and of the reminders due only the latest is sent, and
+none once the deadline has passed."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from bot.applications import load_dossier
+from bot.assessment import assess
+from bot.intake import Runtime, answer_from
+from bot.replies import Answered, Notice, record
+from config.settings import Round
+from storage.models import Application, Message, ServiceState
+
+
+def reminder_moments(round_: Round) -> list[dt.datetime]:
+    """`reminder_time` local time, `reminders` days before the deadline day (summer time included)."""
+    if round_.deadline is None:
+        return []
+    tz = round_.deadline.tzinfo
+    day = round_.deadline.date()
+    return sorted(dt.datetime.combine(day - delta, round_.reminder_time, tzinfo=tz) for delta in round_.reminders)
+
+
+def due_reminder(round_: Round, now: dt.datetime) -> dt.datetime | None:
+    """The latest reminder moment that has come while the deadline has not."""
+    if round_.deadline is None or now > round_.deadline:
+        return None
+    due = [moment for moment in reminder_moments(round_) if moment <= now < round_.deadline]
+    return due[-1] if due else None
+
+
+def _latest_inbound(session: Session, app: Application) -> Message | None:
+    return session.exec(select(Message).where(
+        Message.application_id == app.id, Message.kind.in_(("application", "supplement")), Message.late != "refused",
+    ).order_by(Message.received_at.desc(), Message.id.desc())).first()
+
+
+def _notice(session: Session, rt: Runtime, round_: Round, app: Application, kind: str, key: str, now: dt.datetime) -> bool:
+    """Record a reminder or closing notice to the application's latest sender, in its thread."""
+    message = _latest_inbound(session, app)
+    if message is None:
+        return False
+    assessment = assess(load_dossier(session, rt.store, round_, app), now)
+    if not assessment.missing:
+        return False
+    answered = Answered(message.message_id, tuple(message.references.split()), message.sender, message.subject,
+                        message.received_at, message.sha256)
+    notice = Notice(kind=kind, template=kind, dedupe_key=key, round=round_, reference=app.reference, to=message.sender,
+                    municipality=app.municipality, answered=answered, assessment=assessment)
+    record(session, rt.templates, notice, rt.settings.timezone, now, app.id, None)
+    return True
+
+
+def _open_applications(session: Session, round_: Round) -> list[Application]:
+    return list(session.exec(select(Application).where(
+        Application.round_id == round_.id, Application.kind == "application", Application.closed == False,  # noqa: E712
+    ).order_by(Application.id)))
+
+
+def send_reminders(rt: Runtime, now: dt.datetime) -> int:
+    """Reminders to every incomplete application of every round with a reminder due."""
+    sent = 0
+    with Session(rt.engine) as session:
+        start = answer_from(session, rt, now)
+        for round_ in rt.settings.rounds:
+            moment = due_reminder(round_, now)
+            if moment is None or moment < start:
+                continue
+            for app in _open_applications(session, round_):
+                if app.status == "incomplete":
+                    sent += _notice(session, rt, round_, app, "reminder", f"reminder:{app.id}:{moment.isoformat()}", now)
+        session.commit()
+    return sent
+
+
+def close_rounds(rt: Runtime, now: dt.datetime) -> int:
+    """Close every round whose deadline has passed: incomplete applications become
+    `incomplete_at_deadline` and get a final notice (none for a round that ended before the bot
+    was switched on)."""
+    closed = 0
+    with Session(rt.engine) as session:
+        start = answer_from(session, rt, now)
+        for round_ in rt.settings.rounds:
+            key = f"closed:{round_.id}"
+            if round_.deadline is None or now <= round_.deadline or session.get(ServiceState, key):
+                continue
+            for app in _open_applications(session, round_):
+                if app.status == "incomplete":
+                    app.status = "incomplete_at_deadline"
+                    if round_.deadline >= start:
+                        _notice(session, rt, round_, app, "closing", f"closing:{app.id}", now)
+                app.closed, app.closed_at = True, now
+                session.add(app)
+                closed += 1
+            session.add(ServiceState(key=key, value=now.isoformat()))
+        session.commit()
+    return closed
