@@ -81,3 +81,23 @@ def write_config(root: Path, extra: str = "", mailbox_extra: str = 'answer_from 
 @pytest.fixture
 def installation(tmp_path: Path) -> Installation:
     return Installation(tmp_path, write_config(tmp_path))
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    from tests.pg import cluster
+
+    with cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_installation(tmp_path: Path, postgres_server: str, request) -> Installation:
+    """An installation whose database is a fresh PostgreSQL database."""
+    from tests.pg import create_database
+
+    url = create_database(postgres_server, "t_" + request.node.name.lower().replace("[", "_").replace("]", "")[:50])
+    config = write_config(tmp_path)
+    text = config.read_text(encoding="utf-8").replace(f'url = "sqlite:///{tmp_path}/intake.db"', f'url = "{url}"')
+    config.write_text(text, encoding="utf-8")
+    return Installation(tmp_path, config)
