@@ -93,9 +93,33 @@ def _body(doc: DocumentText) -> str | None:
     return None
 
 
+def _agenda_chain(candidates: list[tuple[int, int]]) -> list[int]:
+    """The lines that start the meeting's items.  Items are numbered 1, 2, 3 …; numbered lists inside
+    an item (its "Bilag"), or a wrapped line that starts "85. Det er …" (servicelovens § 85), make
+    short chains of their own.  The longest chain wins; of two equal ones (a table of contents, then
+    the items) the later."""
+    chains: list[list[tuple[int, int]]] = []
+    for line, number in candidates:
+        growing = [c for c in chains if c[-1][1] < number <= c[-1][1] + 3]
+        exact = [c for c in growing if c[-1][1] == number - 1]
+        if exact or growing:
+            max(exact or growing, key=len).append((line, number))
+        elif number == 1:
+            chains.append([(line, number)])
+    if not chains:
+        return []
+    best = max(reversed(chains), key=len)
+    return [line for line, _ in best]
+
+
 def _items(doc: DocumentText) -> list[tuple[int, int]]:
     """Start and end line of every numbered agenda item."""
-    starts = [i for i, line in enumerate(doc.lines) if ITEM_HEAD.match(line.text) and not find_dates(line.text[:14])]
+    candidates = []
+    for i, line in enumerate(doc.lines):
+        match = ITEM_HEAD.match(line.text)
+        if match and not find_dates(line.text[:14]):
+            candidates.append((i, int(match.group(1) or match.group(3))))
+    starts = _agenda_chain(candidates)
     return [(s, starts[k + 1] if k + 1 < len(starts) else len(doc.lines)) for k, s in enumerate(starts)]
 
 

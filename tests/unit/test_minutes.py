@@ -16,6 +16,8 @@ CASES = [
     MinutesSpec(approval_wording=2, item_number=3, meeting_date=dt.date(2024, 11, 12)),
     MinutesSpec(approval_wording=4, item_number=11, body="Kommunalbestyrelsen"),
     MinutesSpec(approval_wording=1, body="Familie- og Socialudvalget", task_force_title="Deltagelse i Task Force forløb"),
+    # the handicap item's text wraps onto a line starting "85. Det er …" (servicelovens § 85)
+    MinutesSpec(programme="handicap", body="Socialudvalget", municipality="Vejle Kommune"),
 ]
 
 
