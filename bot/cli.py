@@ -93,7 +93,7 @@ def run(once: bool = typer.Option(False, "--once", help="One pass: fetch, proces
 def queue_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON (the contract's shape)")) -> None:
     """The triage queue."""
     from bot.intake import Runtime
-    from bot.queue import queue
+    from bot.queue import queue, unrouted_messages
 
     config = settings()
     rt = Runtime.open(config)
@@ -103,6 +103,10 @@ def queue_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON (th
         typer.echo(json.dumps([i.to_json(config.timezone) for i in items], ensure_ascii=False, indent=2))
         return
     print_queue(items, config)
+    with Session(rt.engine) as session:
+        unrouted = unrouted_messages(session)
+    if unrouted:
+        console.print(f"[yellow]{unrouted} mail(s) matched no round's address; they are stored (message.kind = unrouted).[/yellow]")
 
 
 def print_queue(items, config: Settings) -> None:

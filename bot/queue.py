@@ -46,3 +46,8 @@ def queue(session: Session, settings: Settings) -> list[QueueItem]:
             items.append(QueueItem(app.reference, app.round_id, app.kind, app.municipality, app.cvr, app.status,
                                    app.received_at, count, json.loads(latest.checks_json) if latest else {}, unanswered))
     return items
+
+
+def unrouted_messages(session: Session) -> int:
+    """Mail that matched no round's address (stored, never answered): the operator should add an alias."""
+    return session.exec(select(func.count()).select_from(Message).where(Message.kind == "unrouted")).one()

@@ -16,7 +16,7 @@ class Routing:
 def route(rounds: tuple[Round, ...], recipients: tuple[str, ...], received_at: dt.datetime) -> Routing:
     """The newest round at one of the recipient addresses that had opened when the mail arrived.
     With no address match and a single round, that round (a forwarded mail loses its To)."""
-    addressed = [r for r in rounds if r.address in recipients]
+    addressed = [r for r in rounds if any(a in recipients for a in r.addresses)]
     if not addressed and len({r.address for r in rounds}) == 1:
         addressed = list(rounds)
     if not addressed:

@@ -32,6 +32,12 @@ class Round:
     reminders: tuple[dt.timedelta, ...] = (dt.timedelta(days=3), dt.timedelta(days=1))
     reminder_time: dt.time = dt.time(9, 0)
     title: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """The round's address and its aliases (an old address municipalities still write to)."""
+        return (self.address, *self.aliases)
 
     def is_open_at(self, when: dt.datetime) -> bool:
         return when >= self.opens
@@ -146,7 +152,11 @@ def _round(source: str, index: int, data: object, tz: ZoneInfo) -> Round:
         reminder_time = dt.time.fromisoformat(at)
     except ValueError:
         raise ConfigError(f"{s.where('reminder_time')} = {at!r}: forventede fx \"09:00\"") from None
+    aliases = s.data.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and "@" in a for a in aliases):
+        raise ConfigError(f"{s.where('aliases')} skal være en liste af e-mailadresser")
     return Round(
+        aliases=tuple(a.lower() for a in aliases),
         id=s.str("id"),
         programme=s.str("programme", choices=("boern-unge", "handicap")),  # type: ignore[arg-type]
         address=s.str("address").lower(),

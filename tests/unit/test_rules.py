@@ -149,3 +149,20 @@ def test_handicap_needs_no_initial_meeting_and_has_no_deadline():
     assert result.check("initial_meeting").status == "not_required"
     assert result.check("deadline").status == "ok"
     assert result.complete and result.reply == "receipt"
+
+
+def test_routing_by_address_alias_and_opening_time():
+    from bot.routing import route
+
+    old = Round("boern-unge-2019", "boern-unge", "taskforce@sbst.dk", "TFB-2019", dt.datetime(2019, 1, 1, tzinfo=CPH),
+                dt.datetime(2019, 10, 15, 12, tzinfo=CPH), aliases=("taskforce@socialstyrelsen.dk",))
+    new = Round("boern-unge-2025", "boern-unge", "taskforce@sbst.dk", "TFB-2025", dt.datetime(2025, 1, 1, tzinfo=CPH),
+                dt.datetime(2025, 3, 25, 12, tzinfo=CPH), aliases=("taskforce@socialstyrelsen.dk",))
+    rounds = (old, new, HANDICAP)
+    assert route(rounds, ("taskforce@sbst.dk",), ON_TIME).round is new
+    assert route(rounds, ("taskforce@socialstyrelsen.dk",), ON_TIME).round is new
+    assert route(rounds, ("x@y.dk", "taskforcehandicap@sbst.dk"), ON_TIME).round is HANDICAP
+    assert route(rounds, ("taskforce@sbst.dk",), dt.datetime(2019, 5, 1, tzinfo=CPH)).round is old
+    assert route(rounds, ("someone@else.dk",), ON_TIME).round is None
+    early = route((new,), ("taskforce@sbst.dk",), dt.datetime(2024, 12, 1, tzinfo=CPH))
+    assert early.round is new and not early.open
