@@ -94,5 +94,5 @@ def request_information(session: Session, rt: Runtime, round_: Round, app: Appli
     session.add(reply)
     session.flush()
     session.add(InformationRequest(application_id=app.id, text=text, requested_by=actor, reply_id=reply.id, open=True, created_at=now))
-    audit(session, actor, "information_request", now, f"Til {applicant.sender}: {text[:300]}", app)
+    audit(session, actor, "information_request", now, f"Til {applicant.sender}: {text[:160]}…" if len(text) > 160 else f"Til {applicant.sender}: {text}", app)
     return reply

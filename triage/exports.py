@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font

@@ -2,23 +2,22 @@
 message at the top of the page it was made on."""
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.delivery import open_delivery
 from bot.outbox import flush
-from storage.models import Application, Attachment, Message
+from storage.models import Attachment, Message
 from triage import actions, exports
 from triage.auth import CSRF_FIELD, SESSION_NONCE, SESSION_USER, authenticate
 from triage.views import QueueFilter, application_page, audit_log, find_application, queue_page
 
-if False:  # pragma: no cover - typing only
+if TYPE_CHECKING:
     from triage.app import Web
 
 

@@ -1,7 +1,6 @@
 """What the pages show, gathered from the database and the file store (no HTML here)."""
 from __future__ import annotations
 
-import datetime as dt
 import email
 import email.policy
 import json
