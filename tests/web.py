@@ -65,10 +65,13 @@ class Server:
     log: list[str] = field(default_factory=list)
 
     @classmethod
-    def start(cls, inst: Installation, now: str = NOW) -> "Server":
+    def start(cls, inst: Installation, now: str | None = NOW, command: tuple[str, ...] = ("serve",)) -> "Server":
         port = free_port()
-        env = {**os.environ, "TASKFORCE_INTAKE_CONFIG": str(inst.config), "TASKFORCE_INTAKE_NOW": now}
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env = {**os.environ, "TASKFORCE_INTAKE_CONFIG": str(inst.config)}
+        env.pop("TASKFORCE_INTAKE_NOW", None)
+        if now:
+            env["TASKFORCE_INTAKE_NOW"] = now
+        process = subprocess.Popen([sys.executable, "-m", "bot.cli", *command, "--host", "127.0.0.1", "--port", str(port)],
                                    cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         server = cls(inst, process, f"http://127.0.0.1:{port}")
         assert process.stderr is not None
