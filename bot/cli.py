@@ -164,5 +164,36 @@ def user_add(name: str = typer.Argument(..., help="User name")) -> None:
     console.print(f"brugeren {escape(name)} er oprettet")
 
 
+def _change_user(name: str, done: str, **change: object) -> None:
+    from bot.intake import Runtime
+    from triage.auth import AccountError, change_user
+
+    rt = Runtime.open(settings())
+    try:
+        change_user(rt.engine, name, **change)  # type: ignore[arg-type]
+    except AccountError as exc:
+        console.print(f"[red]Fejl:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"brugeren {escape(name)} {done}")
+
+
+@user_app.command("passwd")
+def user_passwd(name: str = typer.Argument(..., help="User name")) -> None:
+    """Set a new password, read from stdin (first line)."""
+    _change_user(name, "har fået ny adgangskode", password=sys.stdin.readline().rstrip("\r\n"))
+
+
+@user_app.command("disable")
+def user_disable(name: str = typer.Argument(..., help="User name")) -> None:
+    """Close an account; its open sessions end at their next request."""
+    _change_user(name, "er lukket", active=False)
+
+
+@user_app.command("enable")
+def user_enable(name: str = typer.Argument(..., help="User name")) -> None:
+    """Open a closed account again."""
+    _change_user(name, "er åbnet igen", active=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -34,8 +34,7 @@ def add_user(engine: Engine, username: str, password: str, now: dt.datetime) -> 
     username = username.strip()
     if not username or any(c.isspace() for c in username):
         raise AccountError("brugernavnet må ikke være tomt eller indeholde mellemrum")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"adgangskoden skal være mindst {MIN_PASSWORD} tegn")
+    _check_password(password)
     with Session(engine) as session:
         if session.exec(select(User).where(User.username == username)).first():
             raise AccountError(f"brugeren {username!r} findes allerede")
@@ -44,6 +43,27 @@ def add_user(engine: Engine, username: str, password: str, now: dt.datetime) -> 
         session.commit()
         session.refresh(user)
         return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"adgangskoden skal være mindst {MIN_PASSWORD} tegn")
+
+
+def change_user(engine: Engine, username: str, password: str | None = None, active: bool | None = None) -> None:
+    """A new password and/or (de)activation; a deactivated user's sessions end at their next request."""
+    if password is not None:
+        _check_password(password)
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == username.strip())).first()
+        if user is None:
+            raise AccountError(f"brugeren {username!r} findes ikke")
+        if password is not None:
+            user.password_hash = HASHER.hash(password)
+        if active is not None:
+            user.active = active
+        session.add(user)
+        session.commit()
 
 
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))

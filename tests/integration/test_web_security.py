@@ -220,3 +220,20 @@ def test_run_can_serve_the_web_app_too(tmp_path):
             assert login(client).status_code == 303 and client.get("/applications/TFB-2025-0001").status_code == 200
     finally:
         srv.stop()
+
+
+def test_a_closed_account_loses_its_session_and_a_new_password_takes_effect(tmp_path):
+    srv = Server.start(installation(tmp_path))
+    try:
+        with srv.client() as client:
+            login(client)
+            assert client.get("/").status_code == 200
+            srv.inst.cli("user", "disable", USER)
+            assert client.get("/").status_code == 303
+            assert login(client).status_code == 401
+            srv.inst.cli("user", "enable", USER)
+            srv.inst.cli("user", "passwd", USER, stdin="et-helt-nyt-kodeord\n")
+            assert login(client).status_code == 401
+            assert login(client, password="et-helt-nyt-kodeord").status_code == 303
+    finally:
+        srv.stop()
