@@ -2,6 +2,7 @@
 message at the top of the page it was made on."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
@@ -12,7 +13,7 @@ from sqlmodel import Session
 
 from bot.delivery import open_delivery
 from bot.outbox import flush
-from storage.models import Attachment, Message
+from storage.models import Application, Attachment, Message
 from triage import actions, exports
 from triage.auth import CSRF_FIELD, SESSION_NONCE, SESSION_USER, authenticate
 from triage.views import QueueFilter, application_page, audit_log, find_application, queue_page
@@ -122,7 +123,7 @@ def application_view(request: Request, reference: str) -> Response:
     return web.page(request, "application.html", a=page, draft=draft)
 
 
-def _act(request: Request, reference: str, anchor: str, act, done: str) -> Response:  # type: ignore[no-untyped-def]
+def _act(request: Request, reference: str, anchor: str, act: Callable[[Session, Application], object], done: str) -> Response:
     """Run one action on an application with its audit event, in one transaction."""
     web = web_of(request)
     with Session(web.rt.engine) as session:
