@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, func, select
 
+from bot.overrides import decision_in_force, effective_status, overrides_in_force
 from config.settings import Settings
 from storage.models import Application, Assessment, Message
 
@@ -23,12 +24,17 @@ class QueueItem:
     messages: int
     checks: dict[str, dict]
     unanswered: int
+    bot_status: str = ""
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    decision: str = ""
+    application_id: int = 0
 
     def to_json(self, tz: dt.tzinfo) -> dict[str, object]:
         return {
             "reference": self.reference, "round": self.round, "kind": self.kind, "municipality": self.municipality,
             "cvr": self.cvr, "status": self.status, "received_at": self.received_at.astimezone(tz).isoformat(),
             "messages": self.messages, "checks": self.checks, "not_answered": self.unanswered,
+            "bot_status": self.bot_status, "overrides": self.overrides, "decision": self.decision or None,
         }
 
 
@@ -43,8 +49,15 @@ def queue(session: Session, settings: Settings) -> list[QueueItem]:
             count = session.exec(select(func.count()).select_from(Message).where(Message.application_id == app.id)).one()
             unanswered = session.exec(select(func.count()).select_from(Message).where(
                 Message.application_id == app.id, Message.answered == "before_answer_from")).one()
-            items.append(QueueItem(app.reference, app.round_id, app.kind, app.municipality, app.cvr, app.status,
-                                   app.received_at, count, json.loads(latest.checks_json) if latest else {}, unanswered))
+            checks = json.loads(latest.checks_json) if latest else {}
+            overrides = overrides_in_force(session, app.id)
+            decision = decision_in_force(session, app.id)
+            items.append(QueueItem(
+                app.reference, app.round_id, app.kind, app.municipality, app.cvr, effective_status(app.status, checks, overrides),
+                app.received_at, count, checks, unanswered, bot_status=app.status,
+                overrides={n: {"status": o.status, "reason": o.reason, "by": o.by} for n, o in overrides.items()},
+                decision=decision.decision if decision else "", application_id=app.id or 0,
+            ))
     return items
 
 

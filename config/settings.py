@@ -69,6 +69,20 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The secretariat's web app (`serve`).  `trusted_user_header` names the user when the request comes
+    straight from one of `trusted_proxies` (an SSO proxy in front); otherwise it is ignored."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    trusted_user_header: str = ""
+    trusted_proxies: tuple[str, ...] = ()
+    secure_cookies: bool = False
+    session_hours: int = 8
+    login_attempts_per_minute: int = 5
+
+
+@dataclass(frozen=True)
 class Settings:
     source: str
     timezone: ZoneInfo
@@ -79,6 +93,7 @@ class Settings:
     rounds: tuple[Round, ...]
     templates: Path | None = None
     secret_key: str = field(default="", repr=False)
+    web: WebSettings = field(default_factory=WebSettings)
 
 
 class _Section:
@@ -178,6 +193,24 @@ def _example_rounds(tz: ZoneInfo) -> list[object]:
     return rounds
 
 
+def _web(source: str, data: object) -> WebSettings:
+    s = _Section(source, "web", data)
+    proxies = s.data.get("trusted_proxies", [])
+    if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+        raise ConfigError(f"{s.where('trusted_proxies')} skal være en liste af IP-adresser, fx [\"127.0.0.1\"]")
+    header = s.str("trusted_user_header", "")
+    if header and not proxies:
+        raise ConfigError(f"{s.where('trusted_proxies')} mangler: trusted_user_header gælder kun fra kendte proxyer")
+    secure = s.data.get("secure_cookies", bool(proxies))
+    if not isinstance(secure, bool):
+        raise ConfigError(f"{s.where('secure_cookies')} skal være true eller false")
+    return WebSettings(
+        host=s.str("host", "127.0.0.1"), port=s.int("port", 8080), trusted_user_header=header,
+        trusted_proxies=tuple(proxies), secure_cookies=secure, session_hours=s.int("session_hours", 8),
+        login_attempts_per_minute=s.int("login_attempts_per_minute", 5),
+    )
+
+
 def parse_settings(data: dict, source: str, base: Path) -> Settings:
     """Settings from parsed TOML.  Relative paths are taken from `base` (the file's folder, or the
     working directory for the embedded default)."""
@@ -230,6 +263,7 @@ def parse_settings(data: dict, source: str, base: Path) -> Settings:
         rounds=rounds,
         templates=Path(templates) if isinstance(templates, str) else None,
         secret_key=_secret(top, "secret_key", "TASKFORCE_INTAKE_SECRET_KEY"),
+        web=_web(source, data.get("web", {})),
     )
 
 

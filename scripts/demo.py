@@ -125,6 +125,8 @@ def main() -> None:
     print("   taskforce-intake queue --json            the queue as JSON")
     print("   ls var/outbox/new                        the Danish replies, as sent")
     print("   taskforce-intake check MESSAGE.eml --json   assess one mail without storing it")
+    print("   taskforce-intake user add NAVN < kodeord.txt   an account for the web app (password on stdin)")
+    print("   TASKFORCE_INTAKE_NOW=2025-03-25T13:00:00+01:00 taskforce-intake serve   the web app on http://127.0.0.1:8080")
 
 
 if __name__ == "__main__":

@@ -145,3 +145,68 @@ class InformationRequest(SQLModel, table=True):
     open: bool = True
     created_at: dt.datetime = TZ(nullable=False)
     closed_at: Optional[dt.datetime] = TZ(nullable=True)
+
+
+# --- The secretariat's web app (triage/) -------------------------------------------------------
+
+
+class User(SQLModel, table=True):
+    """A secretariat account for the web app; the password is kept only as an argon2 hash."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True)
+    password_hash: str
+    active: bool = True
+    created_at: dt.datetime = TZ(nullable=False)
+
+
+class CheckOverride(SQLModel, table=True):
+    """A civil servant's verdict on one check, next to the bot's (which stays in `assessment`).  The
+    newest override of a check is the one in force."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    check_name: str
+    status: str  # ok | missing | review | late | not_required
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    by: str
+    created_at: dt.datetime = TZ(nullable=False)
+
+
+class Note(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    by: str
+    created_at: dt.datetime = TZ(nullable=False)
+
+
+class Decision(SQLModel, table=True):
+    """The steering group's decision as recorded by the secretariat; the newest is in force."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    decision: str  # approved | declined | waiting_list
+    comment: str = Field(default="", sa_column=Column(Text))
+    by: str
+    created_at: dt.datetime = TZ(nullable=False)
+
+
+class InquiryAnswered(SQLModel, table=True):
+    """An inquiry (a question, not an application) the secretariat has answered."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True, unique=True)
+    by: str
+    created_at: dt.datetime = TZ(nullable=False)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Every action taken in the web app: who, when, what (and on which application, if any)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    application_id: Optional[int] = Field(default=None, foreign_key="application.id", index=True)
+    actor: str = Field(index=True)
+    action: str  # login | override | note | information_request | decision | inquiry_answered | export | download
+    detail: str = Field(default="", sa_column=Column(Text))
+    created_at: dt.datetime = TZ(nullable=False)

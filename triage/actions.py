@@ -1,0 +1,104 @@
+"""The secretariat's actions on an application.  Each one is written together with its audit event,
+in one transaction: there is no action without a trace of who did it and when."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from email.message import EmailMessage
+
+from sqlmodel import Session, select
+
+from bot.intake import Runtime
+from bot.overrides import CHECK_STATUSES, DECISIONS
+from bot.replies import Answered, Notice, compose
+from config.settings import Round
+from storage.models import (Application, AuditEvent, CheckOverride, Decision, InformationRequest, InquiryAnswered, Message,
+                            Note, Reply)
+from triage.labels import CHECK_NAMES, CHECK_STATUS_NAMES, DECISION_NAMES
+
+
+class ActionError(ValueError):
+    """The action was refused; the message (Danish) is shown to the user."""
+
+
+def audit(session: Session, actor: str, action: str, now: dt.datetime, detail: str = "", application: Application | None = None) -> None:
+    session.add(AuditEvent(application_id=application.id if application else None, actor=actor, action=action, detail=detail, created_at=now))
+
+
+def override_check(session: Session, app: Application, check: str, status: str, reason: str, actor: str, now: dt.datetime) -> None:
+    reason = reason.strip()
+    if check not in CHECK_NAMES:
+        raise ActionError("Ukendt tjek.")
+    if status not in CHECK_STATUSES:
+        raise ActionError("Ukendt status.")
+    if not reason:
+        raise ActionError("En overstyring kræver en begrundelse.")
+    session.add(CheckOverride(application_id=app.id, check_name=check, status=status, reason=reason, by=actor, created_at=now))
+    audit(session, actor, "override", now, f"{CHECK_NAMES[check]}: {CHECK_STATUS_NAMES[status]} — {reason}", app)
+
+
+def add_note(session: Session, app: Application, text: str, actor: str, now: dt.datetime) -> None:
+    text = text.strip()
+    if not text:
+        raise ActionError("Noten er tom.")
+    session.add(Note(application_id=app.id, text=text, by=actor, created_at=now))
+    audit(session, actor, "note", now, text, app)
+
+
+def decide(session: Session, app: Application, decision: str, comment: str, actor: str, now: dt.datetime) -> None:
+    if decision not in DECISIONS:
+        raise ActionError("Ukendt afgørelse.")
+    session.add(Decision(application_id=app.id, decision=decision, comment=comment.strip(), by=actor, created_at=now))
+    audit(session, actor, "decision", now, DECISION_NAMES[decision] + (f" — {comment.strip()}" if comment.strip() else ""), app)
+
+
+def mark_inquiry_answered(session: Session, app: Application, actor: str, now: dt.datetime) -> None:
+    if app.kind != "inquiry":
+        raise ActionError("Kun henvendelser kan markeres som besvaret.")
+    if session.exec(select(InquiryAnswered).where(InquiryAnswered.application_id == app.id)).first():
+        return
+    session.add(InquiryAnswered(application_id=app.id, by=actor, created_at=now))
+    audit(session, actor, "inquiry_answered", now, "", app)
+
+
+def _answered(row: Message) -> Answered:
+    return Answered(row.message_id, tuple(row.references.split()), row.sender, row.subject, row.received_at, row.sha256)
+
+
+def _request_notice(round_: Round, app: Application, applicant: Message, token: str) -> Notice:
+    return Notice(kind="information_request", template="information_request", dedupe_key=f"information_request:{app.id}:{token}",
+                  round=round_, reference=app.reference, to=applicant.sender, municipality=app.municipality,
+                  answered=_answered(applicant))
+
+
+def information_request_draft(rt: Runtime, round_: Round, app: Application, applicant: Message, now: dt.datetime) -> EmailMessage:
+    """The Danish template (`information_request.txt.j2`) as a mail to the applicant, in reply to their
+    newest message.  Each request is its own occasion, so it can be asked more than once."""
+    return compose(rt.templates, _request_notice(round_, app, applicant, "draft"), rt.settings.timezone, now)
+
+
+def draft_text(msg: EmailMessage) -> str:
+    return str(msg.get_content())
+
+
+def request_information(session: Session, rt: Runtime, round_: Round, app: Application, applicant: Message | None,
+                        text: str, actor: str, now: dt.datetime) -> Reply:
+    """Queue the edited request as a reply (kind `information_request`) and open the window in which a
+    supplement is welcome even after the deadline."""
+    text = text.replace("\r\n", "\n").strip()
+    if applicant is None or not applicant.sender:
+        raise ActionError("Der er ingen afsender at skrive til.")
+    if not text:
+        raise ActionError("Teksten er tom.")
+    notice = _request_notice(round_, app, applicant, secrets.token_hex(12))
+    msg = compose(rt.templates, notice, rt.settings.timezone, now)
+    msg.clear_content()
+    msg.set_content(text + "\n", charset="utf-8")
+    reply = Reply(dedupe_key=notice.dedupe_key, application_id=app.id, answers_message_id=None, kind="information_request",
+                  template="information_request", message_id=msg["Message-ID"], to=applicant.sender, sender=round_.address,
+                  subject=str(msg["Subject"]), raw=bytes(msg), created_at=now)
+    session.add(reply)
+    session.flush()
+    session.add(InformationRequest(application_id=app.id, text=text, requested_by=actor, reply_id=reply.id, open=True, created_at=now))
+    audit(session, actor, "information_request", now, f"Til {applicant.sender}: {text[:160]}…" if len(text) > 160 else f"Til {applicant.sender}: {text}", app)
+    return reply

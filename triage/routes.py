@@ -1,0 +1,242 @@
+"""The pages and the form posts.  Posts follow post/redirect/get; a refused action comes back as a
+message at the top of the page it was made on."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import text
+from sqlmodel import Session
+
+from bot.delivery import open_delivery
+from bot.outbox import flush
+from storage.models import Application, Attachment, Message
+from triage import actions, exports
+from triage.auth import CSRF_FIELD, SESSION_NONCE, SESSION_USER, authenticate
+from triage.views import QueueFilter, application_page, audit_log, find_application, queue_page
+
+if TYPE_CHECKING:
+    from triage.app import Web
+
+
+def web_of(request: Request) -> "Web":
+    return request.app.state.web
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every unsafe request must carry this session's CSRF token in its form."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    if not web_of(request).csrf.valid(request, token if isinstance(token, str) else None):
+        raise HTTPException(403, "Formularen mangler et gyldigt sikkerhedstegn (CSRF). Genindlæs siden og prøv igen.")
+
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+Text = Annotated[str, Form()]
+
+
+def user_of(request: Request) -> str:
+    return str(request.state.user)
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def flash(request: Request, kind: str, message: str) -> None:
+    request.session["flash"] = {"kind": kind, "message": message}
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> Response:
+    try:
+        with Session(web_of(request).rt.engine) as session:
+            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    except Exception as exc:  # noqa: BLE001 - any failure of the database is "not healthy"
+        return JSONResponse({"status": "fejl", "error": type(exc).__name__}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Response:
+    from triage.app import safe_next
+
+    if request.state.user:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return web_of(request).page(request, "login.html", next=safe_next(next))
+
+
+@router.post("/login")
+def login(request: Request, username: Text = "", password: Text = "", next: Text = "/") -> Response:
+    from triage.app import safe_next
+
+    web = web_of(request)
+    client = client_of(request)
+    if web.limiter.blocked(client, username):
+        return web.page(request, "login.html", status_code=429, next=safe_next(next), username=username,
+                        error="For mange forkerte forsøg. Vent et minut, og prøv igen.")
+    user = authenticate(web.rt.engine, username, password)
+    if user is None:
+        web.limiter.failed(client, username)
+        return web.page(request, "login.html", status_code=401, next=safe_next(next), username=username,
+                        error="Forkert brugernavn eller adgangskode.")
+    request.session.clear()  # a fresh session (and CSRF nonce) at every login
+    request.session[SESSION_USER] = user.username
+    with Session(web.rt.engine) as session:
+        actions.audit(session, user.username, "login", web.now(), f"fra {client}")
+        session.commit()
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    web = web_of(request)
+    with Session(web.rt.engine) as session:
+        actions.audit(session, user_of(request), "logout", web.now())
+        session.commit()
+    request.session.pop(SESSION_USER, None)
+    request.session.pop(SESSION_NONCE, None)
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def queue_view(request: Request, round: str = "", status: str = "", q: str = "") -> Response:
+    web = web_of(request)
+    page = queue_page(web.rt, QueueFilter(round or web.rt.settings.rounds[0].id, status, q))
+    return web.page(request, "queue.html", q=page)
+
+
+@router.get("/applications/{reference}", response_class=HTMLResponse)
+def application_view(request: Request, reference: str) -> Response:
+    web = web_of(request)
+    page = application_page(web.rt, reference)
+    if page is None:
+        raise HTTPException(404, "Ansøgningen findes ikke.")
+    draft = ""
+    if page.applicant is not None:
+        draft = actions.draft_text(actions.information_request_draft(web.rt, page.round, page.app, page.applicant, web.now()))
+    return web.page(request, "application.html", a=page, draft=draft)
+
+
+def _act(request: Request, reference: str, anchor: str, act: Callable[[Session, Application], object], done: str) -> Response:
+    """Run one action on an application with its audit event, in one transaction."""
+    web = web_of(request)
+    with Session(web.rt.engine) as session:
+        app = find_application(session, reference)
+        if app is None:
+            raise HTTPException(404, "Ansøgningen findes ikke.")
+        try:
+            act(session, app)
+        except actions.ActionError as exc:
+            session.rollback()
+            flash(request, "error", str(exc))
+        else:
+            session.commit()
+            flash(request, "ok", done)
+    return RedirectResponse(f"/applications/{quote(reference)}#{anchor}", status_code=303)
+
+
+@router.post("/applications/{reference}/override")
+def override(request: Request, reference: str, check: Text = "", status: Text = "", reason: Text = "") -> Response:
+    now, actor = web_of(request).now(), user_of(request)
+    return _act(request, reference, "tjek", lambda s, app: actions.override_check(s, app, check, status, reason, actor, now), "Tjekket er overstyret.")
+
+
+@router.post("/applications/{reference}/note")
+def note(request: Request, reference: str, note: Text = "") -> Response:
+    now, actor = web_of(request).now(), user_of(request)
+    return _act(request, reference, "noter", lambda s, app: actions.add_note(s, app, note, actor, now), "Noten er gemt.")
+
+
+@router.post("/applications/{reference}/decision")
+def decision(request: Request, reference: str, decision: Text = "", comment: Text = "") -> Response:
+    now, actor = web_of(request).now(), user_of(request)
+    return _act(request, reference, "afgoerelse", lambda s, app: actions.decide(s, app, decision, comment, actor, now), "Afgørelsen er gemt.")
+
+
+@router.post("/applications/{reference}/inquiry-answered")
+def inquiry_answered(request: Request, reference: str) -> Response:
+    now, actor = web_of(request).now(), user_of(request)
+    return _act(request, reference, "handlinger", lambda s, app: actions.mark_inquiry_answered(s, app, actor, now), "Henvendelsen er markeret som besvaret.")
+
+
+@router.post("/applications/{reference}/information-request")
+def information_request(request: Request, reference: str, text: Text = "") -> Response:
+    web = web_of(request)
+    now, actor = web.now(), user_of(request)
+    page = application_page(web.rt, reference)
+    if page is None:
+        raise HTTPException(404, "Ansøgningen findes ikke.")
+    response = _act(request, reference, "anmodninger",
+                    lambda s, app: actions.request_information(s, web.rt, page.round, app, page.applicant, text, actor, now),
+                    "Anmodningen om oplysninger er lagt i udbakken.")
+    delivery = open_delivery(web.rt.settings.delivery)
+    try:  # a failed send stays pending; the service's next pass tries again
+        flush(web.rt.engine, delivery, now)
+    finally:
+        delivery.close()
+    return response
+
+
+def download(data: bytes, filename: str, content_type: str = "application/octet-stream") -> Response:
+    """Always a download, never rendered: Content-Disposition attachment, nosniff, a sandboxing CSP."""
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "._- ") else "_" for c in filename) or "fil"
+    return Response(data, media_type=content_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
+@router.get("/attachments/{attachment_id}")
+def attachment(request: Request, attachment_id: int) -> Response:
+    web = web_of(request)
+    with Session(web.rt.engine) as session:
+        row = session.get(Attachment, attachment_id)
+        if row is None:
+            raise HTTPException(404, "Filen findes ikke.")
+        return download(web.rt.store.get(row.sha256), row.filename)
+
+
+@router.get("/messages/{message_id}.eml")
+def raw_message(request: Request, message_id: int) -> Response:
+    web = web_of(request)
+    with Session(web.rt.engine) as session:
+        row = session.get(Message, message_id)
+        if row is None:
+            raise HTTPException(404, "Mailen findes ikke.")
+        return download(web.rt.store.get(row.sha256), f"mail-{row.id}.eml")
+
+
+EXPORTS = {"export": ("ansoegninger", exports.steering_group, "Ansøgninger"), "journal": ("journal", exports.journal, "Journal")}
+
+
+@router.get("/rounds/{round_id}/{what}.{fmt}")
+def export(request: Request, round_id: str, what: str, fmt: str) -> Response:
+    web = web_of(request)
+    round_ = next((r for r in web.rt.settings.rounds if r.id == round_id), None)
+    if round_ is None or what not in EXPORTS or fmt not in ("csv", "xlsx"):
+        raise HTTPException(404, "Eksporten findes ikke.")
+    stem, build, title = EXPORTS[what]
+    table = build(web.rt, round_)
+    now = web.now()
+    with Session(web.rt.engine) as session:
+        actions.audit(session, user_of(request), "export", now, f"{title} for {round_.id} ({fmt.upper()}, {len(table[1])} rækker)")
+        session.commit()
+    filename = f"{stem}-{round_.id}-{now.astimezone(web.rt.settings.timezone):%Y%m%d-%H%M}.{fmt}"
+    if fmt == "csv":
+        return download(exports.to_csv(table), filename, "text/csv; charset=utf-8")
+    return download(exports.to_xlsx(table, title), filename, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(request: Request) -> Response:
+    web = web_of(request)
+    return web.page(request, "audit.html", events=audit_log(web.rt))
+
+
