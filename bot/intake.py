@@ -21,6 +21,7 @@ from bot.applications import assign_application, load_dossier
 from bot.assessment import Assessment, assess
 from bot.check import received_time
 from bot.classify import message_kind
+from bot.loops import hold_reason, own_address
 from bot.mailboxes import IncomingMail, Mailbox
 from bot.routing import route
 from bot.replies import Answered, ReceivedFile, compose, environment
@@ -109,8 +110,9 @@ def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetim
                                size=len(a.data), role=reading.role, problem=reading.problem or ""))
     routing = route(rt.settings.rounds, facts.recipients, row.received_at)
     row.round_id = routing.round.id if routing.round else None
-    if facts.automatic:
-        row.kind, row.automatic_reason, row.answered = "automatic", facts.automatic, "not_needed"
+    automatic = facts.automatic or own_address(rt.settings, facts.sender)  # RFC 3834 robots, our own mail
+    if automatic:
+        row.kind, row.automatic_reason, row.answered = "automatic", automatic, "not_needed"
         return None
     if routing.round is None:
         row.kind, row.answered = "unrouted", "not_needed"
@@ -156,6 +158,11 @@ def _queue_reply(session, rt, routing, application, row, facts, readings, assess
     existing = session.exec(select(Reply).where(Reply.answers_message_id == row.id, Reply.kind == kind)).first()
     if existing is not None:
         return existing
+    held = hold_reason(session, rt.settings, row, application.id, now)  # loop and abuse caps
+    if held:
+        log.warning("reply to %s held back: %s", row.sha256, held)
+        row.answered, row.automatic_reason = "held", held
+        return None
     answered = Answered(facts.message_id, facts.references, facts.sender, facts.subject, row.received_at, row.sha256)
     files = tuple(ReceivedFile(r.filename, r.role, r.problem or "") for r in (dossier_readings or readings))
     msg = compose(rt.templates, kind, routing.round, application.reference, answered, rt.settings.timezone, now,

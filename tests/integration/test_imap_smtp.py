@@ -1,0 +1,61 @@
+"""The real mail path: Dovecot (IMAP) in, aiosmtpd (SMTP) out, through the real command where possible.
+What the municipality gets is read from what the SMTP server received, headers included."""
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.integration.conftest import imap_config
+from tests.conftest import Installation
+from tests.factories.forms import FormSpec, form_docx
+from tests.factories.minutes import MinutesSpec, minutes_pdf
+from tests.mails import at, mail, out_of_office
+
+FORM = ("Ansøgningsskema Slagelse.docx", form_docx(FormSpec(), "table"))
+MINUTES = ("Referat Børne- og Ungeudvalget 30.09.2019.pdf", minutes_pdf(MinutesSpec(), "numbered"))
+AARHUS_FORM = ("skema.docx", form_docx(FormSpec(municipality="Aarhus Kommune", cvr="55133018", director_name="Lone Berg",
+                                                director_email="lobe@aarhus.dk"), "table"))
+DONE = "Ansøgninger.Behandlet"  # "Ansøgninger/Behandlet" in Dovecot's "." hierarchy, modified UTF-7 on the wire
+
+
+def test_applications_are_answered_over_smtp_by_internaldate_and_moved_once(online, dovecot, smtp):
+    # Received and Date headers say "on time", the server's INTERNALDATE says one second late: late.
+    dovecot.append(mail(attachments=[FORM, MINUTES], message_id="<late@slagelse.dk>", received="2025-03-25 11:59:00",
+                        date_header="2025-03-25 11:58:00"), at("2025-03-25 12:00:01"))
+    # Headers say late, INTERNALDATE says on time: a receipt.
+    dovecot.append(mail(sender="Lone Berg <lobe@aarhus.dk>", attachments=[AARHUS_FORM, MINUTES], message_id="<ok@aarhus.dk>",
+                        received="2025-03-25 12:30:00", date_header="2025-03-25 12:30:00"), at("2025-03-25 11:59:59"))
+    dovecot.append(out_of_office(received="2025-03-25 11:00:00"), at("2025-03-25 11:00:00"))
+
+    online.cli("run", "--once", now="2025-03-25T13:00:00+01:00")
+
+    received = smtp.sink.wait_for(2)
+    assert len(received) == 2
+    by_to = {r.recipients[0]: r for r in received}
+    assert set(by_to) == {"meha@slagelse.dk", "lobe@aarhus.dk"}
+    late, receipt = by_to["meha@slagelse.dk"].message, by_to["lobe@aarhus.dk"].message
+    assert late["X-Taskforce-Reply"] == "late" and receipt["X-Taskforce-Reply"] == "receipt"
+    assert by_to["lobe@aarhus.dk"].sender == "taskforce@sbst.dk" and receipt["From"] == "taskforce@sbst.dk"
+    assert receipt["To"] == "lobe@aarhus.dk" and receipt["Auto-Submitted"] == "auto-replied"
+    assert receipt["X-Auto-Response-Suppress"] == "All"
+    assert receipt["In-Reply-To"] == "<ok@aarhus.dk>" and "<ok@aarhus.dk>" in receipt["References"]
+    assert receipt["Message-ID"].startswith("<taskforce-intake.receipt.")
+    assert "[TFB-2025-" in receipt["Subject"] and "25.03.2025 kl. 11:59:59" in receipt.get_content()
+    queue = {q["municipality"]: q for q in online.queue()}
+    assert queue["Slagelse Kommune"]["received_at"].startswith("2025-03-25T12:00:01")
+    assert queue["Slagelse Kommune"]["status"] == "late"
+
+    assert dovecot.messages("INBOX") == []
+    assert len(dovecot.messages(DONE)) == 3  # the out-of-office reply too: stored, never answered
+
+    dovecot.append(out_of_office(received="2025-03-25 13:10:00"), at("2025-03-25 13:10:00"))
+    online.cli("run", "--once", now="2025-03-25T14:00:00+01:00")
+    assert len(smtp.sink.received) == 2  # a second run sends nothing
+    assert len(dovecot.messages(DONE)) == 4
+
+
+def test_copy_and_expunge_when_move_is_not_used(tmp_path, dovecot, smtp):
+    inst = Installation(tmp_path, imap_config(tmp_path, dovecot, smtp, mailbox_extra="use_move = false"))
+    dovecot.append(mail(attachments=[FORM, MINUTES]), at("2025-03-20 10:00:00"))
+    inst.cli("run", "--once", now="2025-03-20T12:00:00+01:00")
+    assert [r.message["X-Taskforce-Reply"] for r in smtp.sink.wait_for(1)] == ["receipt"]
+    assert dovecot.messages("INBOX") == [] and len(dovecot.messages(DONE)) == 1
