@@ -243,7 +243,8 @@ class Smtp:
     cert: Path | None = None
 
     def stop(self) -> None:
-        self.controller.stop()
+        if self.controller.loop.is_running():
+            self.controller.stop()
 
 
 def start_smtp(tls: str = "none", auth: bool = False, cert: tuple[Path, Path] | None = None, xoauth2: bool = False,
