@@ -189,6 +189,7 @@ class ImapMailbox:
         """IDLE until the server reports new mail (True), `timeout` passes or `stop` is set (False)."""
         client = self._ensure()
         client.idle()
+        log.info("IMAP %s: IDLE, venter på ny post", self.where)
         try:
             deadline = time.monotonic() + timeout
             while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from tests.integration.conftest import imap_config
 from tests.conftest import Installation
 from tests.factories.forms import FormSpec, form_docx
@@ -59,3 +61,39 @@ def test_copy_and_expunge_when_move_is_not_used(tmp_path, dovecot, smtp):
     inst.cli("run", "--once", now="2025-03-20T12:00:00+01:00")
     assert [r.message["X-Taskforce-Reply"] for r in smtp.sink.wait_for(1)] == ["receipt"]
     assert dovecot.messages("INBOX") == [] and len(dovecot.messages(DONE)) == 1
+
+
+@pytest.mark.parametrize("mode", ["idle", "poll"])
+def test_run_picks_up_new_mail_and_stops_on_sigterm(tmp_path, dovecot, smtp, mode):
+    """`taskforce-intake run`: with IDLE polling is set to an hour, so only IDLE can bring the mail in;
+    with IDLE switched off, polling every second does."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    from tests.conftest import ROOT
+
+    extra = "poll_seconds = 3600" if mode == "idle" else "idle = false\npoll_seconds = 1"
+    ready = "IDLE, venter på ny post" if mode == "idle" else "no IDLE, next poll"
+    config = imap_config(tmp_path, dovecot, smtp, mailbox_extra=extra)
+    env = {**os.environ, "TASKFORCE_INTAKE_CONFIG": str(config), "TASKFORCE_INTAKE_NOW": "2025-03-20T12:00:00+01:00"}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "--verbose", "run"], cwd=ROOT, env=env,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:  # wait (on the process's own words) until the first pass is over
+            if ready in line:
+                break
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep the pipe drained
+        dovecot.append(mail(attachments=[FORM, MINUTES], message_id="<idle@slagelse.dk>"), at("2025-03-20 11:00:00"))
+        (reply,) = smtp.sink.wait_for(1, timeout=60)
+        assert reply.message["In-Reply-To"] == "<idle@slagelse.dk>" and reply.message["X-Taskforce-Reply"] == "receipt"
+        assert dovecot.messages("INBOX") == [] and len(dovecot.messages(DONE)) == 1
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert len(smtp.sink.received) == 1
