@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,13 +57,15 @@ default_login_user = {internal}
 ssl = {ssl}
 {ssl_files}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth_mechs}
 mail_location = maildir:{root}/mail/%u
 mailbox_list_index = no
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {root}/passwd
 }}
+{oauth_passdb}
 userdb {{
   driver = static
   args = uid={uid} gid={gid} home={root}/home/%u
@@ -132,11 +135,39 @@ class Dovecot:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class TokenInfo:
+    """The token-info endpoint Dovecot's oauth2 passdb asks (GET <url><token>): TOKEN is our user's."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's hook name
+                ok = self.path.endswith("=" + TOKEN)
+                body = (f'{{"username": "{USER}", "active": true}}' if ok else '{"error": "invalid_token"}').encode()
+                self.send_response(200 if ok else 401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tokeninfo?access_token="
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def dovecot_available() -> bool:
     return shutil.which("dovecot") is not None
 
 
-def start_dovecot(tls: bool = False, capability: str = "", separator: str = ".") -> Dovecot:
+def start_dovecot(tls: bool = False, capability: str = "", separator: str = ".", tokeninfo_url: str = "") -> Dovecot:
     """Dovecot as root in a short temp dir (unix socket paths are limited to ~100 bytes); the login
     and internal processes run as `nobody`, mail processes as root (first_valid_uid = 0)."""
     root = Path(tempfile.mkdtemp(prefix="dc-"))
@@ -154,11 +185,16 @@ def start_dovecot(tls: bool = False, capability: str = "", separator: str = ".")
         cert, key = self_signed(root)
         ssl_files = f"ssl_cert = <{cert}\nssl_key = <{key}"
     port, ssl_port = free_port(), (free_port() if tls else 0)
+    oauth_passdb = ""
+    if tokeninfo_url:  # XOAUTH2: Dovecot asks an HTTP token-info endpoint whom the bearer token is for
+        (root / "oauth2.conf").write_text(f"tokeninfo_url = {tokeninfo_url}\nusername_attribute = username\n", encoding="utf-8")
+        oauth_passdb = f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {root}/oauth2.conf\n}}"
     conf = root / "dovecot.conf"
     conf.write_text(DOVECOT_CONF.format(
         root=root, run=root / "run", state=root / "state", port=port, ssl_port=ssl_port, uid=owner.pw_uid, gid=owner.pw_gid,
         internal="nobody", internal_group="nogroup", ssl="yes" if tls else "no", ssl_files=ssl_files,
-        capability=capability or "", separator=separator,
+        capability=capability or "", separator=separator, oauth_passdb=oauth_passdb,
+        oauth_mechs=" xoauth2 oauthbearer" if tokeninfo_url else "",
     ), encoding="utf-8")
     # `dovecot` daemonises only after its listeners are bound: when it returns, the port answers.
     # Its output goes to a file: a pipe would stay open in the daemon and block us.
@@ -259,10 +295,12 @@ def start_smtp(tls: str = "none", auth: bool = False, cert: tuple[Path, Path] | 
         context.load_cert_chain(str(cert[0]), str(cert[1]))
     kwargs: dict = {}
     if auth or xoauth2:
-        kwargs.update(authenticator=_authenticator(sink), auth_require_tls=tls != "none", auth_required=True)
+        kwargs.update(authenticator=_authenticator(sink), auth_require_tls=tls == "starttls", auth_required=True)
     if tls == "starttls":
         kwargs.update(tls_context=context, require_starttls=True)
-    controller = Controller(sink, hostname="127.0.0.1", port=port, ssl_context=context if tls == "ssl" else None,
-                            server_hostname="localhost", **kwargs)
+    with warnings.catch_warnings():  # implicit TLS: aiosmtpd does not see it and warns about AUTH without TLS
+        warnings.simplefilter("ignore", UserWarning)
+        controller = Controller(sink, hostname="127.0.0.1", port=port, ssl_context=context if tls == "ssl" else None,
+                                server_hostname="localhost", **kwargs)
     controller.start()
     return Smtp(controller, sink, port, cert[0] if cert else None)
