@@ -71,6 +71,7 @@ def check(
 def run(once: bool = typer.Option(False, "--once", help="One pass: fetch, process, deliver, exit")) -> None:
     """Fetch new mail, process it and deliver the replies."""
     from bot.intake import Runtime
+    from bot.mailboxes import MailboxError
     from bot.service import run_once
 
     config = settings()
@@ -80,7 +81,11 @@ def run(once: bool = typer.Option(False, "--once", help="One pass: fetch, proces
 
         run_forever(rt)
         return
-    summary = run_once(rt, now())
+    try:
+        summary = run_once(rt, now())
+    except MailboxError as exc:  # unreachable or refused: say which server, exit non-zero, no traceback
+        console.print(f"[red]Fejl:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from None
     console.print(
         f"hentet {summary.fetched}, gemt {summary.stored}, behandlet {summary.processed}, "
         f"fejlet {summary.failed}, svar sendt {summary.replies_sent}"

@@ -79,6 +79,7 @@ class MailboxSettings:
     idle_seconds: int = 600
     poll_seconds: int = 30
     use_move: bool = True
+    reconnect_attempts: int = 5
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,7 @@ def parse_settings(data: dict, source: str, base: Path) -> Settings:
             idle_seconds=mailbox.int("idle_seconds", 600),
             poll_seconds=mailbox.int("poll_seconds", 30),
             use_move=mailbox.data.get("use_move", True) is not False,
+            reconnect_attempts=max(1, mailbox.int("reconnect_attempts", 5)),
             **_connection(mailbox, base, "TASKFORCE_INTAKE_IMAP_CLIENT_SECRET"),
         ),
         delivery=DeliverySettings(

@@ -9,6 +9,10 @@ from typing import Callable, Iterator, Protocol
 from config.settings import MailboxSettings
 
 
+class MailboxError(Exception):
+    """The mailbox cannot be used (unreachable, login refused); the message names server, user, folder."""
+
+
 @dataclass(frozen=True)
 class IncomingMail:
     """One mail as the mailbox hands it over.  `key` identifies it in that mailbox (for moving it to

@@ -22,7 +22,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_when_event_set, wait_exponential
 
-from bot.mailboxes import IncomingMail
+from bot.mailboxes import IncomingMail, MailboxError
 from bot.mailboxes.auth import TokenProvider, msal_token_provider, tls_context, xoauth2_string
 from config.settings import MailboxSettings
 
@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 DROPPED = (OSError, imaplib.IMAP4.abort, EOFError)  # socket gone, TLS gone, server said BYE
 
 
-class ImapError(Exception):
-    """The mailbox cannot be used (login refused, folder missing); names server, user and folder."""
+class ImapError(MailboxError):
+    """The mailbox cannot be used (unreachable, login refused, folder missing); names server, user, folder."""
 
 
 class ImapMailbox:
@@ -41,7 +41,6 @@ class ImapMailbox:
         known: Callable[[str], bool] | None = None,
         stop: threading.Event | None = None,
         token: TokenProvider | None = None,
-        reconnect_attempts: int = 5,
         backoff_seconds: float = 1.0,
     ) -> None:
         self.settings = settings
@@ -54,7 +53,7 @@ class ImapMailbox:
         self._retrying = dict(
             retry=retry_if_exception_type(DROPPED), reraise=True, sleep=self.stop.wait,
             wait=wait_exponential(multiplier=backoff_seconds, max=300),
-            stop=stop_after_attempt(reconnect_attempts) | stop_when_event_set(self.stop),
+            stop=stop_after_attempt(settings.reconnect_attempts) | stop_when_event_set(self.stop),
             before_sleep=lambda state: log.warning("IMAP %s: forbindelsen tabt (%s); forsøger igen",
                                                    self.where, state.outcome.exception()),
         )
@@ -100,13 +99,16 @@ class ImapMailbox:
         self._done_name = None
 
     def _with_reconnect(self, action: Callable[[IMAPClient], object]) -> object:
-        for attempt in Retrying(**self._retrying):
-            with attempt:
-                try:
-                    return action(self._ensure())
-                except DROPPED:
-                    self._drop()
-                    raise
+        try:
+            for attempt in Retrying(**self._retrying):
+                with attempt:
+                    try:
+                        return action(self._ensure())
+                    except DROPPED:
+                        self._drop()
+                        raise
+        except DROPPED as exc:
+            raise ImapError(f"IMAP {self.where} kan ikke nås: {type(exc).__name__}: {exc}") from exc
         return None  # stop was set
 
     def key(self, uid: int) -> str:

@@ -9,6 +9,11 @@ from tests.conftest import ROUNDS, Installation
 from tests.servers import PASSWORD, USER, Dovecot, Smtp, dovecot_available, start_dovecot, start_smtp
 
 
+def pytest_configure(config):
+    # aiosmtpd warns about AUTH without STARTTLS also when the connection is implicit TLS
+    config.addinivalue_line("filterwarnings", "ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
+
 @pytest.fixture
 def dovecot():
     if not dovecot_available():

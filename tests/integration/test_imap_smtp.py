@@ -56,11 +56,43 @@ def test_applications_are_answered_over_smtp_by_internaldate_and_moved_once(onli
 
 
 def test_copy_and_expunge_when_move_is_not_used(tmp_path, dovecot, smtp):
-    inst = Installation(tmp_path, imap_config(tmp_path, dovecot, smtp, mailbox_extra="use_move = false"))
+    from bot.intake import Runtime
+    from bot.service import open_service_mailbox, run_pass
+    from config.settings import load_settings
+
+    rt = Runtime.open(load_settings(imap_config(tmp_path, dovecot, smtp, mailbox_extra="use_move = false")))
     dovecot.append(mail(attachments=[FORM, MINUTES]), at("2025-03-20 10:00:00"))
-    inst.cli("run", "--once", now="2025-03-20T12:00:00+01:00")
+    mailbox = open_service_mailbox(rt)
+    client = mailbox._ensure()
+    client.move = lambda *args: pytest.fail("MOVE used although use_move = false")  # the real COPY + EXPUNGE must do
+    try:
+        run_pass(rt, mailbox, dt.datetime.fromisoformat("2025-03-20T12:00:00+01:00"))
+    finally:
+        mailbox.close()
     assert [r.message["X-Taskforce-Reply"] for r in smtp.sink.wait_for(1)] == ["receipt"]
     assert dovecot.messages("INBOX") == [] and len(dovecot.messages(DONE)) == 1
+
+
+def test_stop_finishes_the_mail_in_hand_and_takes_no_more(tmp_path, dovecot, smtp):
+    """What SIGTERM does to a pass: the mailbox hands out nothing after `stop`; the mail in hand is done."""
+    import threading
+
+    from bot.mailboxes.imap import ImapMailbox
+    from config.settings import load_settings
+
+    for n in range(2):
+        dovecot.append(mail(message_id=f"<s{n}@slagelse.dk>"), at(f"2025-03-20 10:0{n}:00"))
+    stop = threading.Event()
+    box = ImapMailbox(load_settings(imap_config(tmp_path, dovecot, smtp)).mailbox, stop=stop)
+    try:
+        mails = box.fetch()
+        first = next(mails)
+        stop.set()  # SIGTERM while the first mail is being processed
+        box.done(first.key)
+        assert list(mails) == []
+    finally:
+        box.close()
+    assert len(dovecot.messages(DONE)) == 1 and b"<s1@slagelse.dk>" in dovecot.messages("INBOX")[0]
 
 
 @pytest.mark.parametrize("mode", ["idle", "poll"])

@@ -90,8 +90,7 @@ def test_killed_between_storing_and_moving(tmp_path, dovecot, smtp):
     assert len(dovecot.messages("INBOX")) == 1 and replies(tmp_path)[0][0] == "pending" and smtp.sink.received == []
 
     fetched: list[str] = []
-    mailbox = open_service_mailbox(rt)
-    real_fetch = mailbox.client  # noqa: F841 - a fresh connection, as after a restart
+    mailbox = open_service_mailbox(rt)  # a fresh connection, as after a restart
     original = ImapMailbox.fetch
 
     def fetch(self):
@@ -225,3 +224,11 @@ def test_killed_between_sending_and_recording(tmp_path, dovecot, smtp, policy):
     inst.cli("run", "--once", now="2025-03-20T13:00:00+01:00")
     assert len(smtp.sink.received) == (1 if policy == "hold" else 2)
     assert dovecot.messages("INBOX") == []
+
+
+def test_unreachable_imap_server_is_named_and_exits_non_zero(tmp_path, dovecot, smtp):
+    config = imap_config(tmp_path, dovecot, smtp, mailbox_extra="reconnect_attempts = 1")
+    dovecot.stop()
+    result = Installation(tmp_path, config).cli("run", "--once", now="2025-03-20T12:00:00+01:00", check=False)
+    assert result.returncode == 1
+    assert f"127.0.0.1:{dovecot.port}/INBOX kan ikke nås" in result.stderr and "Traceback" not in result.stderr
