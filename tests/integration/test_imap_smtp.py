@@ -48,6 +48,7 @@ def test_applications_are_answered_over_smtp_by_internaldate_and_moved_once(onli
 
     assert dovecot.messages("INBOX") == []
     assert len(dovecot.messages(DONE)) == 3  # the out-of-office reply too: stored, never answered
+    assert (dovecot.root / "mail" / "taskforce" / ".Ans&APg-gninger.Behandlet").is_dir()  # modified UTF-7 on the server
 
     dovecot.append(out_of_office(received="2025-03-25 13:10:00"), at("2025-03-25 13:10:00"))
     online.cli("run", "--once", now="2025-03-25T14:00:00+01:00")
