@@ -12,6 +12,8 @@ from tests.factories.forms import FormSpec, form_docx
 from tests.factories.minutes import MinutesSpec, minutes_pdf
 from tests.mails import at, mail, out_of_office
 
+pytestmark = pytest.mark.integration
+
 FORM = ("Ansøgningsskema Slagelse.docx", form_docx(FormSpec(), "table"))
 MINUTES = ("Referat Børne- og Ungeudvalget 30.09.2019.pdf", minutes_pdf(MinutesSpec(), "numbered"))
 AARHUS_FORM = ("skema.docx", form_docx(FormSpec(municipality="Aarhus Kommune", cvr="55133018", director_name="Lone Berg",
@@ -115,9 +117,12 @@ def test_run_picks_up_new_mail_and_stops_on_sigterm(tmp_path, dovecot, smtp, mod
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "--verbose", "run"], cwd=ROOT, env=env,
                             stderr=subprocess.PIPE, text=True)
     try:
+        seen = []
         for line in proc.stderr:  # wait (on the process's own words) until the first pass is over
+            seen.append(line)
             if ready in line:
                 break
+        assert ready in seen[-1], "".join(seen)  # not EOF: the service is up and waiting
         threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep the pipe drained
         dovecot.append(mail(attachments=[FORM, MINUTES], message_id="<idle@slagelse.dk>"), at("2025-03-20 11:00:00"))
         (reply,) = smtp.sink.wait_for(1, timeout=60)

@@ -25,6 +25,8 @@ from tests.integration.test_imap_smtp import DONE, FORM, MINUTES
 from tests.mails import at, mail
 from tests.servers import start_smtp
 
+pytestmark = pytest.mark.integration
+
 NOW = dt.datetime.fromisoformat("2025-03-20T12:00:00+01:00")
 
 

@@ -17,6 +17,8 @@ from tests.integration.test_imap_smtp import DONE, FORM, MINUTES
 from tests.mails import at, mail
 from tests.servers import PASSWORD, TOKEN, USER, start_dovecot, start_smtp
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.mark.parametrize("tls", ["ssl", "starttls"])
 def test_tls_both_ways_with_password_login(tmp_path, tls):
