@@ -28,6 +28,7 @@ def idle_latency(runs: int = 20) -> None:
     mail is a complete application (Word form + PDF minutes), so parsing and assessment are included."""
     import os
     import queue
+    import shutil
     import subprocess
     import tempfile
     import threading
@@ -72,6 +73,7 @@ def idle_latency(runs: int = 20) -> None:
         proc.wait(timeout=60)
         smtp.stop()
         dovecot.stop()
+        shutil.rmtree(root, ignore_errors=True)
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     print(f"{'IDLE pick-up, append -> reply over SMTP':40} p50 {statistics.median(times) * 1000:8.0f} ms   "
