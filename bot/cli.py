@@ -76,6 +76,7 @@ def run(
 ) -> None:
     """Fetch new mail, process it and deliver the replies."""
     from bot.intake import Runtime
+    from bot.mailboxes import MailboxError
     from bot.service import run_once
 
     config = settings()
@@ -94,7 +95,11 @@ def run(
             return
         run_forever(rt)
         return
-    summary = run_once(rt, now())
+    try:
+        summary = run_once(rt, now())
+    except MailboxError as exc:  # unreachable or refused: say which server, exit non-zero, no traceback
+        console.print(f"[red]Fejl:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from None
     console.print(
         f"hentet {summary.fetched}, gemt {summary.stored}, behandlet {summary.processed}, "
         f"fejlet {summary.failed}, påmindelser {summary.reminders}, lukket {summary.closed}, svar sendt {summary.replies_sent}"

@@ -21,6 +21,7 @@ from bot.applications import assign_application, load_dossier
 from bot.assessment import Assessment, assess
 from bot.check import received_time
 from bot.classify import message_kind
+from bot.loops import hold_reason, own_address
 from bot.mailboxes import IncomingMail, Mailbox
 from bot.routing import route
 from bot.replies import CHECK_NAMES, Answered, Notice, ReceivedFile, environment, record
@@ -111,8 +112,9 @@ def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetim
                                size=len(a.data), role=reading.role, problem=reading.problem or ""))
     routing = route(rt.settings.rounds, facts.recipients, row.received_at)
     row.round_id = routing.round.id if routing.round else None
-    if facts.automatic:
-        row.kind, row.automatic_reason, row.answered = "automatic", facts.automatic, "not_needed"
+    automatic = facts.automatic or own_address(rt.settings, facts.sender)  # RFC 3834 robots, our own mail
+    if automatic:
+        row.kind, row.automatic_reason, row.answered = "automatic", automatic, "not_needed"
         return None
     if routing.round is None:
         row.kind, row.answered = "unrouted", "not_needed"
@@ -184,6 +186,11 @@ def _reply(session: Session, rt: Runtime, round_open: bool, kind_and_template: t
         row.answered = "not_needed"
         return None
     kind, template = kind_and_template
+    held = hold_reason(session, rt.settings, row, application.id, now)  # loop and abuse caps
+    if held:
+        log.warning("reply to %s held back: %s", row.sha256, held)
+        row.answered, row.automatic_reason = "held", held
+        return None
     round_ = next(r for r in rt.settings.rounds if r.id == application.round_id)
     notice = Notice(
         kind=kind, template=template, dedupe_key=f"message:{row.sha256}", round=round_, reference=application.reference,

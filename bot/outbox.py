@@ -1,39 +1,118 @@
-"""Delivering recorded replies.  A reply row exists before any send is attempted; a send that fails
-stays pending with the reason and its attempts, and is tried again on the next flush."""
+"""Delivering recorded replies: the `reply` table is the outbox.
+
+A reply row exists (with its raw bytes and a deterministic Message-ID) before any send is attempted.
+States: pending -> claimed -> sending -> sent, where
+  claimed  a flusher took the row (atomic UPDATE ... WHERE state = 'pending'; `claimed_at` is its lease)
+           and is connecting; nothing has been handed over, so a crash here is retried safely;
+  sending  the DATA command is under way: the server may have the mail even if we never hear back;
+  pending  again after a temporary failure, with `next_attempt_at` (exponential backoff: 1, 2, 4 …
+           minutes, at most an hour apart) and the reason in `error`;
+  failed   refused permanently (5xx) or `max_attempts` used up, with the reason;
+  in_doubt a row left in `sending` by a crash: the one case where we cannot know whether the mail went
+           out.  `[delivery] in_doubt = "hold"` (default) keeps it for the secretariat rather than risk a
+           second reply; "resend" sends it again with the same Message-ID (at-least-once)."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.delivery import Delivery, DeliveryError
+from bot.delivery import Delivery, DeliveryError, DeliveryUnavailable
+from config.settings import DeliverySettings
 from storage.models import Reply
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 10
+MAX_ATTEMPTS = 12
+LEASE = dt.timedelta(minutes=10)  # a send never takes longer (SMTP timeout 60 s): older claims are dead
 
 
-def flush(engine: Engine, delivery: Delivery, now: dt.datetime) -> tuple[int, int]:
-    """Send every pending reply, oldest first.  Returns (sent, failed)."""
+@dataclass(frozen=True)
+class RetryPolicy:
+    first: dt.timedelta = dt.timedelta(minutes=1)
+    longest: dt.timedelta = dt.timedelta(hours=1)
+    max_attempts: int = MAX_ATTEMPTS
+    in_doubt: str = "hold"
+
+    @classmethod
+    def of(cls, settings: DeliverySettings) -> "RetryPolicy":
+        return cls(dt.timedelta(seconds=settings.retry_seconds), dt.timedelta(seconds=settings.retry_max_seconds),
+                   settings.max_attempts, settings.in_doubt)
+
+    def next_attempt(self, attempts: int, now: dt.datetime) -> dt.datetime:
+        return now + min(self.first * 2 ** max(attempts - 1, 0), self.longest)
+
+
+@dataclass(frozen=True)
+class FlushResult:
+    sent: int = 0
+    failed: int = 0
+    in_doubt: int = 0
+
+    def __iter__(self):  # (sent, failed), as callers unpacked it before
+        return iter((self.sent, self.failed))
+
+
+def _set(engine: Engine, reply_id: int, only_if: str | None = None, **values: object) -> bool:
+    """One atomic state change, committed at once; with `only_if` it happens only from that state."""
+    stmt = update(Reply).where(Reply.id == reply_id)
+    if only_if:
+        stmt = stmt.where(Reply.state == only_if)
+    with engine.begin() as conn:
+        return conn.execute(stmt.values(**values)).rowcount == 1
+
+
+def recover(engine: Engine, now: dt.datetime, policy: RetryPolicy) -> int:
+    """Rows whose flusher died: a dead claim goes back to pending, a dead send is in doubt."""
+    stale = now - LEASE
+    with Session(engine) as session:
+        dead = session.exec(select(Reply).where(Reply.state.in_(("claimed", "sending")), Reply.claimed_at < stale)).all()
+        doubtful = 0
+        for reply in dead:
+            if reply.state == "claimed" or policy.in_doubt == "resend":
+                reply.error = "afbrudt under afsendelse; sendes igen" if reply.state == "sending" else reply.error
+                reply.state, reply.claimed_at = "pending", None
+            else:
+                reply.state, doubtful = "in_doubt", doubtful + 1
+                reply.error = ("afsendelsen blev afbrudt efter at mailen var overdraget til SMTP-serveren; "
+                               "den er måske sendt. Kontrollér og send manuelt om nødvendigt")
+                log.error("reply %s in doubt: %s", reply.message_id, reply.error)
+            session.add(reply)
+        session.commit()
+    return doubtful
+
+
+def flush(engine: Engine, delivery: Delivery, now: dt.datetime, policy: RetryPolicy = RetryPolicy()) -> FlushResult:
+    """Send every pending reply that is due, oldest first.  Stops at the first sign that the server is
+    unavailable (the rest keep their schedule)."""
+    in_doubt = recover(engine, now, policy)
     sent = failed = 0
     with Session(engine) as session:
-        pending = session.exec(select(Reply).where(Reply.state == "pending").order_by(Reply.id)).all()
-        for reply in pending:
-            reply.attempts += 1
+        due = session.exec(select(Reply.id).where(Reply.state == "pending", or_(Reply.next_attempt_at.is_(None),
+                                                  Reply.next_attempt_at <= now)).order_by(Reply.id)).all()
+    for reply_id in due:
+        with Session(engine) as session:
+            reply = session.get(Reply, reply_id)
+            if reply is None or reply.state != "pending":
+                continue
+            attempts = reply.attempts + 1
+            if not _set(engine, reply_id, only_if="pending", state="claimed", claimed_at=now, attempts=attempts):
+                continue  # another flusher took it
             try:
-                delivery.send(reply.raw, reply.sender, [reply.to])
-            except (DeliveryError, OSError) as exc:
-                permanent = isinstance(exc, DeliveryError) and exc.permanent
-                reply.error = str(exc)
-                if permanent or reply.attempts >= MAX_ATTEMPTS:
-                    reply.state = "failed"
+                delivery.send(reply.raw, reply.sender, [reply.to],
+                              on_data=lambda: _set(engine, reply_id, only_if="claimed", state="sending"))
+            except DeliveryError as exc:
                 failed += 1
-                log.warning("reply %s not delivered (attempt %d): %s", reply.message_id, reply.attempts, exc)
+                give_up = exc.permanent or attempts >= policy.max_attempts
+                _set(engine, reply_id, state="failed" if give_up else "pending", error=str(exc)[:1000],
+                     next_attempt_at=None if give_up else policy.next_attempt(attempts, now), claimed_at=None)
+                log.warning("reply %s not delivered (attempt %d): %s", reply.message_id, attempts, exc)
+                if isinstance(exc, DeliveryUnavailable):
+                    break
             else:
-                reply.state, reply.sent_at, reply.error = "sent", now, ""
+                _set(engine, reply_id, state="sent", sent_at=now, error="", next_attempt_at=None)
                 sent += 1
-            session.add(reply)
-            session.commit()
-    return sent, failed
+    return FlushResult(sent, failed, in_doubt)

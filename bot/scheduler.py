@@ -1,34 +1,120 @@
-"""The long-running service (APScheduler 3): a polling job that runs one pass at a time, coalescing
-missed runs, until SIGTERM or SIGINT; the pass in hand is finished before exit."""
+"""The long-running service (APScheduler 3) until SIGTERM or SIGINT.
+
+Two jobs, one instance each, missed runs coalesced:
+  mailbox  a pass over the mailbox (intake, then delivery of what it queued); over IMAP with IDLE the job
+           stays in the pass loop, IDLEs until the server reports new mail and takes it at once; without
+           IDLE (or over a Maildir) it returns and runs again every `poll_seconds` (polling).  A dropped
+           connection ends the job; it reconnects on its next run (tenacity backoff within a run).
+  outbox   delivery of due replies (retries after SMTP trouble) every `flush_seconds`.
+  deadlines reminders and the closing of rounds every 30 s, also while the mailbox job IDLEs; it takes
+           the same lock as a mailbox pass, so a round never closes while a mail received before the
+           deadline is half processed.
+On a signal, `stop` is set: the mailbox hands out no further mail, the mail in hand is finished, IDLE
+ends within a second, and the scheduler waits for both jobs before the process exits."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
+import threading
+from typing import Callable
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot import clock
-from bot.intake import Runtime
-from bot.service import run_once
+from bot.intake import RunSummary, Runtime
+from bot.mailboxes import Mailbox
+from bot.service import deadlines, deliver, open_service_mailbox, run_pass
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 30
+DEADLINE_SECONDS = 30
 
 
-def run_forever(rt: Runtime, poll_seconds: int = POLL_SECONDS) -> None:
+class MailboxJob:
+    """Keeps one mailbox connection across runs of the job; reopens it after a failure."""
+
+    def __init__(self, rt: Runtime, stop: threading.Event, now: Callable = clock.now, lock: threading.Lock | None = None) -> None:
+        self.rt, self.stop, self.now = rt, stop, now
+        self.lock = lock or threading.Lock()
+        self.mailbox: Mailbox | None = None
+
+    def __call__(self) -> None:
+        try:
+            if self.mailbox is None:
+                self.mailbox = open_service_mailbox(self.rt, self.stop)
+            while not self.stop.is_set():
+                with self.lock:
+                    summary = run_pass(self.rt, self.mailbox, self.now())
+                _report(summary)
+                if summary.fetched:
+                    continue  # more may have come while we worked
+                wait = getattr(self.mailbox, "wait", None)
+                can_idle = getattr(self.mailbox, "can_idle", lambda: False)
+                if wait is None or not can_idle():
+                    log.info("mailbox: no IDLE, next poll in %s s", self.rt.settings.mailbox.poll_seconds)
+                    return  # polling: the next run of the job
+                wait(self.rt.settings.mailbox.idle_seconds)
+        except Exception:  # noqa: BLE001 - the job must survive any server trouble and try again
+            log.exception("mailbox pass failed; reconnecting on the next run")
+            self.close()
+
+    def close(self) -> None:
+        if self.mailbox is not None:
+            try:
+                self.mailbox.close()
+            except Exception:  # noqa: BLE001
+                pass
+        self.mailbox = None
+
+
+def _report(summary: RunSummary) -> None:
+    if summary.fetched or summary.errors or summary.closed or summary.reminders:
+        log.warning("pass: %s", summary)
+
+
+def run_forever(rt: Runtime, poll_seconds: int | None = None) -> None:
+    stop = threading.Event()
     scheduler = BlockingScheduler(timezone=rt.settings.timezone)
+    lock = threading.Lock()
+    mailbox_job = MailboxJob(rt, stop, lock=lock)
 
-    def poll() -> None:
-        summary = run_once(rt, clock.now())
-        if summary.fetched or summary.errors:
-            log.warning("pass: %s", summary)
+    def deadlines_job() -> None:
+        summary = RunSummary()
+        try:
+            with lock:
+                deadlines(rt, clock.now(), summary)
+        except Exception:  # noqa: BLE001
+            log.exception("reminders/closing failed")
+        _report(summary)
 
-    scheduler.add_job(poll, "interval", seconds=poll_seconds, id="poll", max_instances=1, coalesce=True, next_run_time=clock.now())
+    def flush_job() -> None:
+        summary = RunSummary()
+        try:
+            deliver(rt, clock.now(), summary)
+        except Exception:  # noqa: BLE001
+            log.exception("outbox flush failed")
+        _report(summary)
 
-    def stop(signum, _frame) -> None:
-        log.warning("signal %s: stopping after the current pass", signum)
-        scheduler.shutdown(wait=True)
+    start = dt.datetime.now(rt.settings.timezone)  # when jobs run is wall-clock time, whatever "now" is replayed
+    common = dict(max_instances=1, coalesce=True, misfire_grace_time=None, next_run_time=start)
+    scheduler.add_job(mailbox_job, "interval", seconds=poll_seconds or rt.settings.mailbox.poll_seconds, id="mailbox", **common)
+    scheduler.add_job(flush_job, "interval", seconds=rt.settings.delivery.flush_seconds, id="outbox", **common)
+    scheduler.add_job(deadlines_job, "interval", seconds=DEADLINE_SECONDS, id="deadlines", **common)
+    stopping: list[threading.Thread] = []
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    scheduler.start()
+    def on_signal(signum, _frame) -> None:
+        log.warning("signal %s: stopping after the mail in hand", signum)
+        stop.set()
+        if not stopping:  # shutdown(wait=True) waits for the jobs: not inside the signal handler
+            stopping.append(threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}))
+            stopping[0].start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        scheduler.start()
+    finally:
+        for thread in stopping:
+            thread.join()
+        mailbox_job.close()

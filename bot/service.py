@@ -1,34 +1,68 @@
-"""One pass of the service: intake from the mailbox, then delivery of every recorded reply."""
+"""One pass of the service: intake from the mailbox, then delivery of every recorded reply that is due."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from typing import Callable
+
+from sqlmodel import Session, select
 
 from bot.deadlines import close_rounds, send_reminders
 from bot.delivery import open_delivery
 from bot.intake import RunSummary, Runtime, intake
-from bot.mailboxes import open_mailbox
-from bot.outbox import flush
-from sqlmodel import Session
-
+from bot.mailboxes import Mailbox, open_mailbox
+from bot.outbox import RetryPolicy, flush
 from storage.db import first_start
+from storage.models import Message
 
 
-def run_once(rt: Runtime, now: dt.datetime) -> RunSummary:
+def processed_keys(rt: Runtime) -> Callable[[str], bool]:
+    """`known` for the IMAP mailbox: this UIDVALIDITY:UID was stored and processed already."""
+
+    def known(key: str) -> bool:
+        with Session(rt.engine) as session:
+            return session.exec(select(Message.id).where(Message.mailbox_key == key, Message.state == "processed")).first() is not None
+
+    return known
+
+
+def open_service_mailbox(rt: Runtime, stop: threading.Event | None = None) -> Mailbox:
+    return open_mailbox(rt.settings.mailbox, known=processed_keys(rt), stop=stop)
+
+
+def deliver(rt: Runtime, now: dt.datetime, summary: RunSummary) -> None:
+    delivery = open_delivery(rt.settings.delivery)
+    try:
+        result = flush(rt.engine, delivery, now, RetryPolicy.of(rt.settings.delivery))
+    finally:
+        delivery.close()
+    summary.replies_sent += result.sent
+    if result.failed:
+        summary.errors.append(f"{result.failed} svar kunne ikke afleveres (prøves igen senere eller er afvist)")
+    if result.in_doubt:
+        summary.errors.append(f"{result.in_doubt} svar blev afbrudt under afsendelsen og er måske sendt: kontrollér dem")
+
+
+def run_pass(rt: Runtime, mailbox: Mailbox, now: dt.datetime) -> RunSummary:
+    """Intake over an open mailbox, then delivery."""
     summary = RunSummary()
     with Session(rt.engine) as session:
         first_start(session, now)  # the default `answer_from`: mail from before the bot ran is not answered
-    mailbox = open_mailbox(rt.settings.mailbox)
+    intake(rt, mailbox, now, summary)
+    deadlines(rt, now, summary)
+    deliver(rt, now, summary)
+    return summary
+
+
+def deadlines(rt: Runtime, now: dt.datetime, summary: RunSummary) -> None:
+    """After the intake, so mail received before the deadline is judged before the round closes."""
+    summary.closed += close_rounds(rt, now)
+    summary.reminders += send_reminders(rt, now)
+
+
+def run_once(rt: Runtime, now: dt.datetime) -> RunSummary:
+    mailbox = open_service_mailbox(rt)
     try:
-        intake(rt, mailbox, now, summary)
+        return run_pass(rt, mailbox, now)
     finally:
         mailbox.close()
-    summary.closed = close_rounds(rt, now)
-    summary.reminders = send_reminders(rt, now)
-    delivery = open_delivery(rt.settings.delivery)
-    try:
-        summary.replies_sent, failed = flush(rt.engine, delivery, now)
-        if failed:
-            summary.errors.append(f"{failed} svar kunne ikke afleveres (prøves igen)")
-    finally:
-        delivery.close()
-    return summary

@@ -44,6 +44,27 @@ class Round:
 
 
 @dataclass(frozen=True)
+class OAuthSettings:
+    """Microsoft Entra ID app for XOAUTH2 (client-credentials flow, token fetched with msal)."""
+
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    authority: str = "https://login.microsoftonline.com"
+    scope: str = "https://outlook.office365.com/.default"
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    """Loop and abuse protection beyond RFC 3834: our own addresses are never answered, and automatic
+    replies are capped per sender per day and per application (thread) per ten minutes."""
+
+    own_addresses: tuple[str, ...] = ()
+    per_sender_per_day: int = 10
+    per_thread_per_10min: int = 3
+
+
+@dataclass(frozen=True)
 class MailboxSettings:
     kind: Literal["maildir", "imap"]
     path: Path | None = None
@@ -55,6 +76,16 @@ class MailboxSettings:
     folder: str = "INBOX"
     done_folder: str = "Behandlet"
     answer_from: dt.datetime | None = None
+    auth: Literal["password", "xoauth2"] = "password"
+    oauth: OAuthSettings = OAuthSettings()
+    ca_file: Path | None = None
+    timeout: int = 60
+    batch_size: int = 25
+    idle: bool = True
+    idle_seconds: int = 600
+    poll_seconds: int = 30
+    use_move: bool = True
+    reconnect_attempts: int = 5
 
 
 @dataclass(frozen=True)
@@ -66,6 +97,15 @@ class DeliverySettings:
     tls: Literal["none", "ssl", "starttls"] = "starttls"
     username: str = ""
     password: str = ""
+    auth: Literal["password", "xoauth2"] = "password"
+    oauth: OAuthSettings = OAuthSettings()
+    ca_file: Path | None = None
+    timeout: int = 60
+    retry_seconds: int = 60
+    retry_max_seconds: int = 3600
+    max_attempts: int = 12
+    in_doubt: Literal["hold", "resend"] = "hold"
+    flush_seconds: int = 30
 
 
 @dataclass(frozen=True)
@@ -94,6 +134,7 @@ class Settings:
     templates: Path | None = None
     secret_key: str = field(default="", repr=False)
     web: WebSettings = field(default_factory=WebSettings)
+    loops: LoopSettings = LoopSettings()
 
 
 class _Section:
@@ -155,6 +196,38 @@ def _secret(section: _Section, key: str, env: str) -> str:
     if os.environ.get(env + "_FILE"):
         return Path(os.environ[env + "_FILE"]).read_text(encoding="utf-8").strip()
     return section.str(key, "")
+
+
+def _oauth(section: _Section, env: str) -> OAuthSettings:
+    return OAuthSettings(
+        tenant_id=section.str("tenant_id", ""),
+        client_id=section.str("client_id", ""),
+        client_secret=_secret(section, "client_secret", env),
+        authority=section.str("authority", OAuthSettings.authority),
+        scope=section.str("scope", OAuthSettings.scope),
+    )
+
+
+def _connection(section: _Section, base: Path, env: str) -> dict:
+    """The keys IMAP and SMTP share: auth, OAuth app, CA file, timeout."""
+    auth = section.str("auth", "password", ("password", "xoauth2"))
+    oauth = _oauth(section, env)
+    if auth == "xoauth2" and not (oauth.tenant_id and oauth.client_id and oauth.client_secret):
+        raise ConfigError(f"{section.where('auth')} = 'xoauth2' kræver tenant_id, client_id og client_secret")
+    return {"auth": auth, "oauth": oauth, "ca_file": section.path("ca_file", base) if "ca_file" in section.data else None,
+            "timeout": section.int("timeout", 60)}
+
+
+def _loops(source: str, data: object, rounds: tuple[Round, ...]) -> LoopSettings:
+    s = _Section(source, "loops", data)
+    own = s.data.get("own_addresses", [])
+    if not isinstance(own, list) or not all(isinstance(a, str) for a in own):
+        raise ConfigError(f"{s.where('own_addresses')} skal være en liste af adresser")
+    return LoopSettings(
+        own_addresses=tuple(dict.fromkeys([*(a.lower() for a in own), *(r.address for r in rounds)])),
+        per_sender_per_day=s.int("per_sender_per_day", LoopSettings.per_sender_per_day),
+        per_thread_per_10min=s.int("per_thread_per_10min", LoopSettings.per_thread_per_10min),
+    )
 
 
 def _round(source: str, index: int, data: object, tz: ZoneInfo) -> Round:
@@ -250,6 +323,13 @@ def parse_settings(data: dict, source: str, base: Path) -> Settings:
             folder=mailbox.str("folder", "INBOX"),
             done_folder=mailbox.str("done_folder", "Behandlet"),
             answer_from=mailbox.time("answer_from", tz, required=False),
+            batch_size=mailbox.int("batch_size", 25),
+            idle=mailbox.data.get("idle", True) is not False,
+            idle_seconds=mailbox.int("idle_seconds", 600),
+            poll_seconds=mailbox.int("poll_seconds", 30),
+            use_move=mailbox.data.get("use_move", True) is not False,
+            reconnect_attempts=max(1, mailbox.int("reconnect_attempts", 5)),
+            **_connection(mailbox, base, "TASKFORCE_INTAKE_IMAP_CLIENT_SECRET"),
         ),
         delivery=DeliverySettings(
             kind=delivery_kind,  # type: ignore[arg-type]
@@ -259,11 +339,18 @@ def parse_settings(data: dict, source: str, base: Path) -> Settings:
             tls=delivery.str("tls", "starttls", ("none", "ssl", "starttls")),  # type: ignore[arg-type]
             username=delivery.str("username", ""),
             password=_secret(delivery, "password", "TASKFORCE_INTAKE_SMTP_PASSWORD"),
+            retry_seconds=delivery.int("retry_seconds", 60),
+            retry_max_seconds=delivery.int("retry_max_seconds", 3600),
+            max_attempts=delivery.int("max_attempts", 12),
+            in_doubt=delivery.str("in_doubt", "hold", ("hold", "resend")),  # type: ignore[arg-type]
+            flush_seconds=delivery.int("flush_seconds", 30),
+            **_connection(delivery, base, "TASKFORCE_INTAKE_SMTP_CLIENT_SECRET"),
         ),
         rounds=rounds,
         templates=Path(templates) if isinstance(templates, str) else None,
         secret_key=_secret(top, "secret_key", "TASKFORCE_INTAKE_SECRET_KEY"),
         web=_web(source, data.get("web", {})),
+        loops=_loops(source, data.get("loops", {}), rounds),
     )
 
 

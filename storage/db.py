@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine, select
 
@@ -33,10 +33,23 @@ def make_engine(url: str) -> Engine:
 def migrate(engine: Engine) -> None:
     """Create missing tables and record the schema version (a fresh database needs nothing else yet)."""
     SQLModel.metadata.create_all(engine)
+    _add_missing_columns(engine)
     with Session(engine) as session:
         if session.get(ServiceState, "schema_version") is None:
             session.add(ServiceState(key="schema_version", value=SCHEMA_VERSION))
             session.commit()
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Nullable columns added to a table after a database was made (e.g. reply.next_attempt_at)."""
+    inspector = inspect(engine)
+    with engine.begin() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
 
 
 def first_start(session: Session, now: dt.datetime) -> dt.datetime:

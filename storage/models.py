@@ -131,6 +131,10 @@ class Reply(SQLModel, table=True):
     error: str = ""
     created_at: dt.datetime = TZ(nullable=False)
     sent_at: Optional[dt.datetime] = TZ(nullable=True)
+    # The SMTP outbox (bot/outbox.py): pending -> claimed -> sending (DATA handed over) -> sent, or back
+    # to pending with next_attempt_at, or failed / in_doubt.  claimed_at is the lease of the flusher.
+    next_attempt_at: Optional[dt.datetime] = TZ(nullable=True)
+    claimed_at: Optional[dt.datetime] = TZ(nullable=True)
 
 
 class InformationRequest(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """Where replies go: one Protocol, a Maildir outbox (the embedded default) and SMTP."""
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Callable, Protocol
 
 from config.settings import DeliverySettings
 
@@ -14,8 +14,14 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
+class DeliveryUnavailable(DeliveryError):
+    """The server cannot be reached or refuses us as a whole: no use trying the next reply now."""
+
+
 class Delivery(Protocol):
-    def send(self, raw: bytes, sender: str, recipients: list[str]) -> None: ...
+    def send(self, raw: bytes, sender: str, recipients: list[str], on_data: Callable[[], None] | None = None) -> None:
+        """Hand the reply over; `on_data` is called right before the message itself is transmitted."""
+        ...
 
     def close(self) -> None: ...
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import mailbox
 from pathlib import Path
+from typing import Callable
 
 
 class MaildirOutbox:
@@ -11,7 +12,9 @@ class MaildirOutbox:
             (path / sub).mkdir(parents=True, exist_ok=True)
         self.box = mailbox.Maildir(str(path), create=True)
 
-    def send(self, raw: bytes, sender: str, recipients: list[str]) -> None:
+    def send(self, raw: bytes, sender: str, recipients: list[str], on_data: Callable[[], None] | None = None) -> None:
+        if on_data:
+            on_data()
         self.box.add(raw)
 
     def close(self) -> None:

@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterator, Protocol
+import threading
+from typing import Callable, Iterator, Protocol
 
 from config.settings import MailboxSettings
+
+
+class MailboxError(Exception):
+    """The mailbox cannot be used (unreachable, login refused); the message names server, user, folder."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,10 @@ class Mailbox(Protocol):
     def close(self) -> None: ...
 
 
-def open_mailbox(settings: MailboxSettings) -> Mailbox:
+def open_mailbox(settings: MailboxSettings, known: Callable[[str], bool] | None = None,
+                 stop: threading.Event | None = None) -> Mailbox:
+    """`known(key)`: the mail under this key is already stored and processed (IMAP skips the download);
+    `stop`: set on SIGTERM, the mailbox then hands out no further mail."""
     if settings.kind == "maildir":
         from bot.mailboxes.maildir import MaildirMailbox
 
@@ -39,4 +47,4 @@ def open_mailbox(settings: MailboxSettings) -> Mailbox:
         return MaildirMailbox(settings.path, settings.done_folder)
     from bot.mailboxes.imap import ImapMailbox
 
-    return ImapMailbox(settings)
+    return ImapMailbox(settings, known=known, stop=stop)

@@ -1,0 +1,45 @@
+"""What IMAP and SMTP share: the TLS context and the XOAUTH2 access token.
+
+Microsoft 365 accepts basic auth for neither IMAP nor (by default) SMTP AUTH any more; an Entra ID app
+with the client-credentials flow gets a token for `https://outlook.office365.com/.default` (msal does
+the OAuth; we only ask it)."""
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+from typing import Callable
+
+from config.settings import OAuthSettings
+
+TokenProvider = Callable[[], str]
+
+
+class AuthError(Exception):
+    """No token could be obtained; the message names the tenant and msal's reason."""
+
+
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """Certificate-checking TLS; `ca_file` adds a private CA (the tests' self-signed servers)."""
+    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+
+
+def msal_token_provider(oauth: OAuthSettings) -> TokenProvider:
+    """A function returning a valid access token; msal caches it and renews it before it expires."""
+    import msal
+
+    app = msal.ConfidentialClientApplication(
+        oauth.client_id, client_credential=oauth.client_secret, authority=f"{oauth.authority.rstrip('/')}/{oauth.tenant_id}")
+
+    def token() -> str:
+        result = app.acquire_token_for_client(scopes=[oauth.scope])
+        if "access_token" not in result:
+            raise AuthError(f"Entra ID (tenant {oauth.tenant_id}, app {oauth.client_id}) gav intet token: "
+                            f"{result.get('error')}: {result.get('error_description')}")
+        return result["access_token"]
+
+    return token
+
+
+def xoauth2_string(username: str, token: str) -> str:
+    """The SASL XOAUTH2 initial response (before base64, which the client libraries add)."""
+    return f"user={username}\x01auth=Bearer {token}\x01\x01"

@@ -1,0 +1,211 @@
+"""The IMAP mailbox (imapclient): Exchange Online / Microsoft 365 or Dovecot.
+
+Identity of a mail: `imap:<UIDVALIDITY>:<UID>` (the `key`), recorded on its message row.  A key known
+as processed is moved out without downloading it again.  When UIDVALIDITY changes (a mailbox rebuilt or
+migrated), every key is new: the mail is downloaded again, and the content hash (sha256, in
+bot/intake.py) and the Message-ID (bot/loops.py) make sure it is not processed or answered twice.
+
+The received time is INTERNALDATE (the server's clock on arrival), never the sender's Date header.
+Mail is moved to the done folder (MOVE, else COPY + EXPUNGE) only after it is stored and processed.
+A dropped connection is reopened with exponential backoff (tenacity), within a pass as between passes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import imaplib
+import logging
+import threading
+import time
+from typing import Callable, Iterator
+
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_when_event_set, wait_exponential
+
+from bot.mailboxes import IncomingMail, MailboxError
+from bot.mailboxes.auth import TokenProvider, msal_token_provider, tls_context, xoauth2_string
+from config.settings import MailboxSettings
+
+log = logging.getLogger(__name__)
+DROPPED = (OSError, imaplib.IMAP4.abort, EOFError)  # socket gone, TLS gone, server said BYE
+
+
+class ImapError(MailboxError):
+    """The mailbox cannot be used (unreachable, login refused, folder missing); names server, user, folder."""
+
+
+class ImapMailbox:
+    def __init__(
+        self,
+        settings: MailboxSettings,
+        known: Callable[[str], bool] | None = None,
+        stop: threading.Event | None = None,
+        token: TokenProvider | None = None,
+        backoff_seconds: float = 1.0,
+    ) -> None:
+        self.settings = settings
+        self.known = known or (lambda key: False)
+        self.stop = stop or threading.Event()
+        self.token = token or (msal_token_provider(settings.oauth) if settings.auth == "xoauth2" else None)
+        self.client: IMAPClient | None = None
+        self.uidvalidity = 0
+        self._done_name: str | None = None
+        self._retrying = dict(
+            retry=retry_if_exception_type(DROPPED), reraise=True, sleep=self.stop.wait,
+            wait=wait_exponential(multiplier=backoff_seconds, max=300),
+            stop=stop_after_attempt(settings.reconnect_attempts) | stop_when_event_set(self.stop),
+            before_sleep=lambda state: log.warning("IMAP %s: forbindelsen tabt (%s); forsøger igen",
+                                                   self.where, state.outcome.exception()),
+        )
+
+    @property
+    def where(self) -> str:
+        s = self.settings
+        return f"{s.username}@{s.host}:{s.port}/{s.folder}"
+
+    # -- connection -----------------------------------------------------------------------------
+    def _connect(self) -> IMAPClient:
+        s = self.settings
+        context = tls_context(s.ca_file)
+        client = IMAPClient(s.host, port=s.port, ssl=s.tls == "ssl", ssl_context=context, timeout=s.timeout)
+        try:
+            if s.tls == "starttls":
+                client.starttls(context)
+            if s.auth == "xoauth2":
+                assert self.token is not None
+                client.oauth2_login(s.username, self.token())
+            else:
+                client.login(s.username, s.password)
+        except LoginError as exc:
+            client.shutdown()
+            raise ImapError(f"IMAP {self.where}: login afvist ({exc})") from None
+        client.normalise_times = False  # INTERNALDATE with its offset
+        info = client.select_folder(s.folder)
+        self.uidvalidity = int(info[b"UIDVALIDITY"])
+        return client
+
+    def _ensure(self) -> IMAPClient:
+        if self.client is None:
+            self.client = self._connect()
+        return self.client
+
+    def _drop(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.shutdown()
+            except Exception:  # noqa: BLE001 - it is already broken
+                pass
+        self.client = None
+        self._done_name = None
+
+    def _with_reconnect(self, action: Callable[[IMAPClient], object]) -> object:
+        try:
+            for attempt in Retrying(**self._retrying):
+                with attempt:
+                    try:
+                        return action(self._ensure())
+                    except DROPPED:
+                        self._drop()
+                        raise
+        except DROPPED as exc:
+            raise ImapError(f"IMAP {self.where} kan ikke nås: {type(exc).__name__}: {exc}") from exc
+        return None  # stop was set
+
+    def key(self, uid: int) -> str:
+        return f"imap:{self.uidvalidity}:{uid}"
+
+    # -- the Mailbox protocol ---------------------------------------------------------------------
+    def fetch(self) -> Iterator[IncomingMail]:
+        """Everything in the folder now, oldest UID first, downloaded `batch_size` at a time.  Stops
+        before the next mail once `stop` is set (the mail in hand is finished by the caller)."""
+        handled: set[str] = set()
+        while not self.stop.is_set():
+            uids = self._with_reconnect(lambda c: sorted(c.search(["UNDELETED"])))
+            todo = [u for u in (uids or []) if self.key(u) not in handled]
+            if not todo:
+                return
+            try:
+                for start in range(0, len(todo), self.settings.batch_size):
+                    batch = todo[start:start + self.settings.batch_size]
+                    fresh = []
+                    for uid in batch:
+                        if self.known(self.key(uid)):
+                            handled.add(self.key(uid))
+                            self._move(uid)  # processed before, not moved (killed): just move it
+                        else:
+                            fresh.append(uid)
+                    data = self._ensure().fetch(fresh, ["INTERNALDATE", "BODY.PEEK[]"]) if fresh else {}
+                    for uid in fresh:
+                        if self.stop.is_set():
+                            return
+                        item = data.get(uid)
+                        handled.add(self.key(uid))
+                        if item is None:  # expunged meanwhile by someone else
+                            continue
+                        when = item[b"INTERNALDATE"]
+                        yield IncomingMail(key=self.key(uid), raw=bytes(item[b"BODY[]"]),
+                                           internal_date=when.astimezone(dt.timezone.utc) if when else None)
+                return
+            except DROPPED as exc:
+                log.warning("IMAP %s: forbindelsen tabt midt i en portion (%s); genoptager", self.where, exc)
+                self._drop()  # the next round searches again; handled keys are not offered twice
+
+    def done(self, key: str) -> None:
+        """Move a stored and processed mail to the done folder.  A key from before a UIDVALIDITY change
+        is left alone: the next pass sees the mail under its new key, knows its hash and moves it."""
+        _, validity, uid = key.split(":")
+        if int(validity) != self.uidvalidity:
+            return
+        self._move(int(uid))
+
+    def _move(self, uid: int) -> None:
+        def move(client: IMAPClient) -> None:
+            folder = self._done_folder(client)
+            if self.settings.use_move and client.has_capability("MOVE"):
+                client.move([uid], folder)
+            else:  # a crash between the two leaves a copy in both folders: harmless, the hash is known
+                client.copy([uid], folder)
+                client.delete_messages([uid])
+                client.uid_expunge([uid]) if client.has_capability("UIDPLUS") else client.expunge()
+
+        self._with_reconnect(move)
+
+    def _done_folder(self, client: IMAPClient) -> str:
+        """The configured done folder ("Ansøgninger/Behandlet") in the server's hierarchy delimiter,
+        created (and subscribed, so Outlook shows it) when missing; imapclient does modified UTF-7."""
+        if self._done_name is None:
+            personal = client.namespace().personal
+            delimiter = (personal[0][1] if personal and personal[0][1] else "/")
+            delimiter = delimiter.decode() if isinstance(delimiter, bytes) else delimiter
+            name = self.settings.done_folder.replace("/", delimiter)
+            if not client.folder_exists(name):
+                client.create_folder(name)
+                client.subscribe_folder(name)
+            self._done_name = name
+        return self._done_name
+
+    def can_idle(self) -> bool:
+        return self.settings.idle and bool(self._with_reconnect(lambda c: c.has_capability("IDLE")))
+
+    def wait(self, timeout: float) -> bool:
+        """IDLE until the server reports new mail (True), `timeout` passes or `stop` is set (False)."""
+        client = self._ensure()
+        client.idle()
+        log.info("IMAP %s: IDLE, venter på ny post", self.where)
+        try:
+            deadline = time.monotonic() + timeout
+            while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                for response in client.idle_check(timeout=min(1.0, left)):
+                    if len(response) > 1 and response[1] in (b"EXISTS", b"RECENT"):
+                        return True
+            return False
+        finally:
+            client.idle_done()
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.logout()
+            except Exception:  # noqa: BLE001 - closing a broken connection
+                pass
+        self._drop()
