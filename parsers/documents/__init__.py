@@ -51,4 +51,4 @@ def extract(filename: str, content_type: str | None, data: bytes) -> DocumentTex
         return DocumentText(filename, extractor.extensions[0].lstrip("."), unreadable=f"filen kunne ikke åbnes: {exc}")
 
 
-from parsers.documents import docx, pdf, plain  # noqa: E402,F401  (registration)
+from parsers.documents import docx, pdf, plain, scan  # noqa: E402,F401  (registration)

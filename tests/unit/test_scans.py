@@ -1,0 +1,68 @@
+"""Scanned forms: OCR with Tesseract's Danish model on a 150 dpi scan, turned 1.5° with speckles; only
+pages without a text layer are OCR'd; ink in the signature area counts as a signature picture."""
+import io
+
+import pypdfium2
+import pytest
+
+from parsers.reading import read_document
+from tests.factories.forms import FormSpec, form_pdf
+from tests.factories.scans import scanned_pdf, scanned_png
+
+SPEC = dict(municipality="Aarhus Kommune", cvr="55133018", director_name="Jens Peter Holm",
+            director_phone="89 40 20 00", director_email="jph@aarhus.dk")
+
+
+def first_page_scanned(pdf: bytes) -> bytes:
+    """The form with its first (signed) page scanned and the others as exported from Word."""
+    scan = pypdfium2.PdfDocument(scanned_pdf(pdf))
+    text = pypdfium2.PdfDocument(pdf)
+    out = pypdfium2.PdfDocument.new()
+    out.import_pages(scan, [0])
+    out.import_pages(text, list(range(1, len(text))))
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def signed_scan():
+    data = first_page_scanned(form_pdf(FormSpec(**SPEC, signature="image"), "inline"))
+    return read_document("Ansøgning underskrevet.pdf", "application/pdf", data)
+
+
+def test_only_the_page_without_text_is_ocrd(signed_scan):
+    assert signed_scan.text.ocr_pages == (1,)
+    assert any(line.location == "side 1 (OCR)" for line in signed_scan.text.lines)
+    assert any(line.location == "side 2" for line in signed_scan.text.lines)
+
+
+def test_fields_read_from_a_scan(signed_scan):
+    assert signed_scan.role == "application_form"
+    form = signed_scan.form
+    assert form.municipality.value == "Aarhus Kommune"
+    assert form.cvr.value == "55133018" and form.cvr_valid
+    assert form.director_name.value == "Jens Peter Holm"
+    assert form.initial_meeting.yes and form.initial_meeting.date.isoformat() == "2019-10-04"
+    assert form.cvr.evidence.location == "side 1 (OCR)" and form.cvr.evidence.file == "Ansøgning underskrevet.pdf"
+    # the free-text sections on the text pages
+    assert {s.number for s in form.sections if s.answered} >= {3, 7}
+
+
+def test_ink_in_the_signature_area_is_a_signature(signed_scan):
+    assert signed_scan.form.signature.image
+
+
+def test_an_unsigned_scan_as_png_has_no_ink():
+    data = scanned_png(form_pdf(FormSpec(**SPEC, signature="none"), "inline"), page=1)
+    reading = read_document("skema.png", "image/png", data)
+    assert reading.text.format == "image" and reading.text.ocr_pages == (1,)
+    assert reading.role == "application_form"
+    assert reading.form.cvr.value == "55133018"
+    assert reading.form.signature.found and not reading.form.signature.image
+    assert reading.form.signature.typed_name is None
+
+
+def test_a_broken_image_is_unreadable_with_the_reason():
+    reading = read_document("scan.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 not really a jpeg")
+    assert reading.role == "unreadable" and "billedet kan ikke åbnes" in reading.problem
