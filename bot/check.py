@@ -50,7 +50,7 @@ def check_message(raw: bytes, settings: Settings, now: dt.datetime, file_time: d
     received_at, source = received_time(facts, None, file_time)
     received_at = received_at or now
     routing = route(settings.rounds, facts.recipients, received_at)
-    readings = read_attachments(facts)
+    readings = read_attachments(facts, settings.trust_roots)
     kind = message_kind(facts, readings)
     out: dict[str, object] = {
         "round": routing.round.id if routing.round else None,
