@@ -86,13 +86,16 @@ def read_documents(filename: str, content_type: str, data: bytes, sha256: str = 
         return [classify(DocumentText(filename, fmt, unreadable=unpacked.problem), content_type, digest)]
     out: list[DocumentReading] = []
     if unpacked.body is not None and unpacked.body.lines:
-        out.append(classify(unpacked.body, content_type, digest))
+        # a mail's own text is correspondence ("Hermed referatet …"), never the form or the minutes
+        out.append(DocumentReading(filename, content_type, digest, "other", unpacked.body))
     for member in unpacked.members:
         name = f"{filename}/{member.filename}"
         if member.problem:
             out.append(classify(DocumentText(name, "unknown", unreadable=member.problem), member.content_type))
             continue
         out.extend(read_documents(name, member.content_type, member.data, "", options, depth + 1))
+    if not out:
+        return [classify(DocumentText(filename, fmt, unreadable="filen indeholder ingen dokumenter"), content_type, digest)]
     return out
 
 

@@ -64,4 +64,4 @@ def extract(filename: str, content_type: str | None, data: bytes, options: ReadO
 
 
 from parsers.signatures import read_signatures  # noqa: E402
-from parsers.documents import docx, pdf, plain, scan  # noqa: E402,F401  (registration)
+from parsers.documents import docx, legacy, odt, pdf, plain, scan  # noqa: E402,F401  (registration)

@@ -86,7 +86,11 @@ def unpack_tnef(filename: str, data: bytes) -> Unpacked:
         return Unpacked(problem=f"winmail.dat (TNEF) kan ikke læses ({type(exc).__name__})")
     members = []
     for attachment in tnef.attachments:
-        name = attachment.long_filename() or attachment.name or "unavngivet"
+        try:
+            name = attachment.long_filename() or "unavngivet"
+        except UnicodeDecodeError:  # tnefparse assumes UTF-8; Outlook writes the ANSI code page
+            raw = getattr(attachment, "_name", b"") or b""
+            name = decode(raw) if isinstance(raw, bytes) else str(raw)
         if isinstance(name, bytes):
             name = decode(name)
         members.append(Member(name.strip("\x00").replace("/", "_"), "", attachment.data))

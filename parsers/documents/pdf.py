@@ -62,6 +62,9 @@ class PdfExtractor:
         except PDFPasswordIncorrect:
             return DocumentText(filename, "pdf", unreadable="PDF-filen er beskyttet med adgangskode")
         except (PDFSyntaxError, Exception) as exc:  # pdfminer raises many kinds for a broken file
+            # pdfplumber wraps pdfminer's errors: a password is still a password
+            if any(isinstance(arg, PDFPasswordIncorrect) for arg in (*exc.args, exc.__cause__)) or b"/Encrypt" in data[-4096:]:
+                return DocumentText(filename, "pdf", unreadable="PDF-filen er beskyttet med adgangskode")
             return DocumentText(filename, "pdf", unreadable=f"PDF-filen er beskadiget ({type(exc).__name__})")
         lines: list[Line] = []
         empty: list[int] = []
