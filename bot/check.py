@@ -10,7 +10,7 @@ from bot.dossier import read_attachments, single_message_dossier
 from bot.routing import route
 from config.settings import Settings
 from parsers.message import MessageFacts, parse_message
-from parsers.municipalities import by_domain
+from parsers.municipalities import by_domain, sender_mismatch
 from parsers.reading import DocumentReading
 
 
@@ -26,15 +26,21 @@ def received_time(facts: MessageFacts, internal_date: dt.datetime | None, file_t
     return None, "none"
 
 
-def municipality_json(facts: MessageFacts, readings: list[DocumentReading]) -> dict[str, str | None]:
-    """The form's municipality (by name or CVR) is preferred over the sender's mail domain."""
+def municipality_json(facts: MessageFacts, readings: list[DocumentReading]) -> dict[str, object]:
+    """The form's municipality (by name or CVR) is preferred over the sender's mail domain; when the
+    sender's domain belongs to another municipality, `mismatch` names it (for review)."""
     form = next((r.form for r in reversed(readings) if r.form), None)
-    if form and form.municipality_record:
-        return {"name": form.municipality_record.name, "cvr": form.municipality_record.cvr}
-    if form and form.cvr:
-        return {"name": None, "cvr": form.cvr.value}
     record = by_domain(facts.sender)
-    return {"name": record.name if record else None, "cvr": record.cvr if record else None}
+    from_domain = {"name": record.name, "cvr": record.cvr} if record else None
+    if form and (form.municipality_record or form.cvr):
+        cvr = form.municipality_record.cvr if form.municipality_record else form.cvr.value  # type: ignore[union-attr]
+        other = sender_mismatch(cvr, facts.sender)
+        return {"name": form.municipality_record.name if form.municipality_record else None, "cvr": cvr,
+                "source": "form", "sender_domain": from_domain,
+                "mismatch": (f"Skemaet er fra {form.municipality_record.name if form.municipality_record else 'CVR ' + cvr}, "
+                             f"men afsenderens domæne hører til {other.name}") if other else None}
+    return {"name": record.name if record else None, "cvr": record.cvr if record else None,
+            "source": "sender_domain" if record else None, "sender_domain": from_domain, "mismatch": None}
 
 
 def director_json(readings: list[DocumentReading]) -> dict[str, str | None]:
