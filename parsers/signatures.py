@@ -14,6 +14,10 @@ import logging
 from parsers.text import DigitalSignature
 
 log = logging.getLogger(__name__)
+# pyHanko logs an untrusted chain or a changed document as a warning with a traceback; both are
+# expected outcomes here, reported in the facts, so only its errors go to the log.
+logging.getLogger("pyhanko").setLevel(logging.ERROR)
+logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
 
 
 def _signer_name(status) -> str | None:
