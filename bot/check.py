@@ -26,21 +26,30 @@ def received_time(facts: MessageFacts, internal_date: dt.datetime | None, file_t
     return None, "none"
 
 
-def municipality_json(facts: MessageFacts, readings: list[DocumentReading]) -> dict[str, object]:
-    """The form's municipality (by name or CVR) is preferred over the sender's mail domain; when the
-    sender's domain belongs to another municipality, `mismatch` names it (for review)."""
+def municipality_json(facts: MessageFacts, readings: list[DocumentReading]) -> dict[str, str | None]:
+    """The form's municipality (by name or CVR) is preferred over the sender's mail domain."""
+    form = next((r.form for r in reversed(readings) if r.form), None)
+    if form and form.municipality_record:
+        return {"name": form.municipality_record.name, "cvr": form.municipality_record.cvr}
+    if form and form.cvr:
+        return {"name": None, "cvr": form.cvr.value}
+    record = by_domain(facts.sender)
+    return {"name": record.name if record else None, "cvr": record.cvr if record else None}
+
+
+def municipality_source_json(facts: MessageFacts, readings: list[DocumentReading]) -> dict[str, object]:
+    """Where `municipality` came from (`form` or `sender_domain`), the sender domain's municipality, and
+    `mismatch`: a Danish sentence when the domain belongs to another municipality than the form's."""
     form = next((r.form for r in reversed(readings) if r.form), None)
     record = by_domain(facts.sender)
     from_domain = {"name": record.name, "cvr": record.cvr} if record else None
     if form and (form.municipality_record or form.cvr):
         cvr = form.municipality_record.cvr if form.municipality_record else form.cvr.value  # type: ignore[union-attr]
+        named = form.municipality_record.name if form.municipality_record else f"CVR {cvr}"
         other = sender_mismatch(cvr, facts.sender)
-        return {"name": form.municipality_record.name if form.municipality_record else None, "cvr": cvr,
-                "source": "form", "sender_domain": from_domain,
-                "mismatch": (f"Skemaet er fra {form.municipality_record.name if form.municipality_record else 'CVR ' + cvr}, "
-                             f"men afsenderens domæne hører til {other.name}") if other else None}
-    return {"name": record.name if record else None, "cvr": record.cvr if record else None,
-            "source": "sender_domain" if record else None, "sender_domain": from_domain, "mismatch": None}
+        mismatch = f"Skemaet er fra {named}, men afsenderens domæne hører til {other.name}" if other else None
+        return {"source": "form", "sender_domain": from_domain, "mismatch": mismatch}
+    return {"source": "sender_domain" if record else None, "sender_domain": from_domain, "mismatch": None}
 
 
 def director_json(readings: list[DocumentReading]) -> dict[str, str | None]:
@@ -66,6 +75,7 @@ def check_message(raw: bytes, settings: Settings, now: dt.datetime, file_time: d
         "sender": facts.sender,
         "subject": facts.subject,
         "municipality": municipality_json(facts, readings),
+        "municipality_source": municipality_source_json(facts, readings),
         "director": director_json(readings),
         "attachments": [{"filename": r.filename, "role": r.role, "problem": r.problem} for r in readings],
     }

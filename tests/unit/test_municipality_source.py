@@ -1,5 +1,5 @@
 """The municipality from the form is preferred over the sender's domain; a mismatch is reported."""
-from bot.check import municipality_json
+from bot.check import municipality_json, municipality_source_json
 from parsers.message import parse_message
 from parsers.municipalities import sender_mismatch
 from parsers.reading import read_attachments
@@ -12,7 +12,8 @@ AARHUS = form_docx(FormSpec(municipality="Aarhus Kommune", cvr="55133018", direc
 
 def municipality(sender: str, attachments) -> dict:
     facts = parse_message(mail(sender=sender, attachments=attachments))
-    return municipality_json(facts, read_attachments(facts.attachments))
+    readings = read_attachments(facts.attachments)
+    return {**municipality_json(facts, readings), **municipality_source_json(facts, readings)}
 
 
 def test_form_wins_and_a_foreign_sender_domain_is_reported():
