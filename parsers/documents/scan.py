@@ -21,7 +21,8 @@ OCR_DPI = 300  # Tesseract reads best at ~300 dpi; smaller scans are enlarged to
 OCR_LANG = "dan"
 MAX_OCR_PAGES = 40  # a longer scan is read up to here and the rest is named in `unreadable`-free text
 MIN_WORD_CONFIDENCE = 30
-WORD_CONFIDENCE = 60  # a word this certain is printed text, not ink
+WORD_CONFIDENCE = 60
+BLACK = 150  # grey level below which a pixel is ink  # a word this certain is printed text, not ink
 SIGNATURE_LABEL = re.compile(r"underskrift", re.I)
 INK_SHARE = 0.004  # dark share of the signature area, rules and printed words removed, that counts as ink
 INK_MIN_HEIGHT = 0.12  # inches the ink must span from top to bottom (a stray speck is not a signature)
@@ -64,11 +65,12 @@ def skew_angle(image: Image.Image) -> float:
 
 def _rules(image: Image.Image, dpi: float) -> tuple[Image.Image, Image.Image]:
     """Masks of the horizontal and the vertical ruled lines (table borders, underlines): an opening by
-    box averaging over windows longer than any letter (half an inch, twice with the windows shifted),
-    so a rule survives and text does not."""
+    box averaging (half an inch, twice with the windows shifted): a window 85 % dark whose neighbours a
+    few pixels to one side are light.  A rule has white on at least one side (cell padding); a row
+    through bold text has the letters' bodies right above and below it."""
     dark = image.point(lambda v: 255 if v < 175 else 0)  # rules, not the grey shading of label cells
     width, height = dark.size
-    run = int(dpi * 0.5)
+    run, side = int(dpi * 0.5), max(3, int(dpi * 0.02))
     masks = []
     for across in (True, False):
         mask = Image.new("L", dark.size, 0)
@@ -77,13 +79,18 @@ def _rules(image: Image.Image, dpi: float) -> tuple[Image.Image, Image.Image]:
                 part, size = dark.crop((offset, 0, width, height)), (max(1, (width - offset) // run), height)
             else:
                 part, size = dark.crop((0, offset, width, height)), (width, max(1, (height - offset) // run))
-            runs = part.resize(size, Image.Resampling.BOX).point(lambda v: 255 if v >= 215 else 0)
+            binned = part.resize(size, Image.Resampling.BOX)
+            solid = binned.point(lambda v: 255 if v >= 215 else 0)
+            light = binned.point(lambda v: 255 if v < 64 else 0)
+            one = ImageChops.offset(light, 0, side) if across else ImageChops.offset(light, side, 0)
+            other = ImageChops.offset(light, 0, -side) if across else ImageChops.offset(light, -side, 0)
+            runs = ImageChops.multiply(solid, ImageChops.lighter(one, other))
             runs = runs.resize(part.size, Image.Resampling.NEAREST)
             mask.paste(runs, (offset, 0) if across else (0, offset), mask=runs)
-        thick = mask.copy()
+        grown = mask.copy()
         for shift in (-2, -1, 1, 2):  # a little thicker, so no fringe of the rule is left
-            thick = ImageChops.lighter(thick, ImageChops.offset(mask, 0, shift) if across else ImageChops.offset(mask, shift, 0))
-        masks.append(thick)
+            grown = ImageChops.lighter(grown, ImageChops.offset(mask, 0, shift) if across else ImageChops.offset(mask, shift, 0))
+        masks.append(grown)
     return masks[0], masks[1]
 
 
@@ -147,7 +154,7 @@ def _prepare(image: Image.Image, dpi: float | None) -> tuple[Image.Image, float,
         filtered = filtered.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
     horizontal, vertical = _rules(image, dpi)
     grid = _grid(horizontal, vertical, dpi)
-    filtered = filtered.point(lambda v: 0 if v < 150 else 255)
+    filtered = filtered.point(lambda v: 0 if v < BLACK else 255)
     filtered.paste(255, mask=horizontal)
     filtered.paste(255, mask=vertical)
     return filtered, dpi, grid
@@ -176,21 +183,26 @@ def _words(image: Image.Image) -> list[_Word]:
 
 def _lines(words: list[_Word], grid: _Grid) -> list[tuple[str, tuple[int, int, int, int], list[_Word]]]:
     """Words grouped into lines in reading order, with each line's box.  Outside tables these are
-    Tesseract's lines; inside a table, a line is cut at the column rules and the table row is read cell
-    by cell (label cell, then answer cell), as the PDF reader does."""
+    Tesseract's lines; inside a table each cell is one line (its visual lines joined, label cell before
+    answer cell), as the PDF reader gives a ruled table."""
     grouped: dict[tuple, list[_Word]] = {}
     for word in words:
         cell = grid.cell((word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2)
-        grouped.setdefault(word.key + (cell or (-1, -1)), []).append(word)
+        grouped.setdefault(("cell",) + cell if cell else ("line",) + word.key, []).append(word)
     keyed = []
     for key, members in grouped.items():
+        if key[0] == "cell":
+            rows: dict[tuple[int, int, int], list[_Word]] = {}
+            for word in members:
+                rows.setdefault(word.key, []).append(word)
+            ordered = sorted(rows.values(), key=lambda row: min(w.box[1] for w in row))
+            members = [w for row in ordered for w in sorted(row, key=lambda w: w.box[0])]
         text = clean(" ".join(w.text for w in members))
         if not text:
             continue
         box = (min(w.box[0] for w in members), min(w.box[1] for w in members),
                max(w.box[2] for w in members), max(w.box[3] for w in members))
-        row_top, column = key[3], key[4]
-        order = (row_top, column, box[1]) if column >= 0 else (box[1], -1, 0)
+        order = (key[1], key[2], box[1]) if key[0] == "cell" else (box[1], -1, 0)
         keyed.append((order, (text, box, members)))
     keyed.sort(key=lambda pair: pair[0])
     return [line for _, line in keyed]
@@ -232,13 +244,21 @@ def has_ink(image: Image.Image, label: tuple[int, int, int, int], words: list[_W
     return ink >= width * height_px * INK_SHARE and inked_rows >= dpi * INK_MIN_HEIGHT
 
 
+# Tesseract's Danish model reads "@" as "æ" (or "&", "Q"); an address-shaped token gets it back.
+_OCR_EMAIL = re.compile(r"\b([a-z0-9._+-]{2,})[æ&Q]{1,2}([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:dk|com|net|org|eu|gl|fo))\b")
+
+
+def fix_ocr_text(text: str) -> str:
+    return _OCR_EMAIL.sub(r"\1@\2", text)
+
+
 def ocr_page(image: Image.Image, location: str, dpi: float | None = None) -> list[Line]:
     """The lines of one scanned page, with a picture line after a signature label when ink is there."""
     prepared, dpi, grid = _prepare(image, dpi)
     words = _words(prepared)
     lines: list[Line] = []
     for text, box, _ in _lines(words, grid):
-        lines.append(Line(text, location))
+        lines.append(Line(fix_ocr_text(text), location))
         if SIGNATURE_LABEL.search(text) and len(text) < 80 and has_ink(prepared, box, words, dpi):
             lines.append(Line(IMAGE_MARK, f"{location}, underskriftsfelt", image=True))
     return lines

@@ -53,8 +53,25 @@ def test_ink_in_the_signature_area_is_a_signature(signed_scan):
     assert signed_scan.form.signature.image
 
 
+ODENSE = dict(municipality="Odense Kommune", cvr="35209115", director_name="Birgitte Lund Sørensen",
+              director_phone="66 13 13 72", director_email="bls@odense.dk", signer_name="Birgitte Lund Sørensen")
+
+
+@pytest.mark.parametrize("layout, spec", [("table", SPEC), ("headings", ODENSE), ("inline", ODENSE)])
+def test_signed_page_scanned_as_png(layout, spec):
+    data = scanned_png(form_pdf(FormSpec(**spec, signature="image"), layout), page=1)
+    reading = read_document("skema.png", "image/png", data)
+    assert reading.text.format == "image" and reading.role == "application_form"
+    form = reading.form
+    assert (form.municipality.value, form.cvr.value, form.director_name.value) == (spec["municipality"], spec["cvr"], spec["director_name"])
+    assert form.director_email.value == spec["director_email"]
+    assert form.initial_meeting.yes and form.initial_meeting.date.isoformat() == "2019-10-04"
+    assert form.political.yes
+    assert form.signature.image and form.signature.evidence.file == "skema.png"
+
+
 def test_an_unsigned_scan_as_png_has_no_ink():
-    data = scanned_png(form_pdf(FormSpec(**SPEC, signature="none"), "inline"), page=1)
+    data = scanned_png(form_pdf(FormSpec(**SPEC, signature="none"), "table"), page=1, angle=-1.2, seed=3)
     reading = read_document("skema.png", "image/png", data)
     assert reading.text.format == "image" and reading.text.ocr_pages == (1,)
     assert reading.role == "application_form"
