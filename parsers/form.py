@@ -23,7 +23,7 @@ LABELS: dict[str, re.Pattern[str]] = {
     "cvr": re.compile(r"^cvr", re.I),
     "address": re.compile(r"^(adresse|kommunens adresse)\b", re.I),
     "director": re.compile(
-        r"^(navn, telefon|navn og kontakt|projektansvarlig|ansvarlig direktør|direktørens navn|navn på direktør"
+        r"^(navn, telefon|navn og kontakt|projektansv\w*|ansvarlig direktør|direktørens navn|navn på direktør"
         r"|(?:kontaktoplysninger på )?direktør(?:en)?\s*(?:[:(]|$))", re.I),
     "initial_meeting": re.compile(r"^(har\b.{0,80}|er\b.{0,80}|dato for\s+(?:det\s+)?|)indledende\s+møde", re.I),
     "political": re.compile(r"^(har\b.{0,60}|er\b.{0,60}|dato for\s+|)politisk(?:e)?\s+(?:behandl|opbakning)", re.I),

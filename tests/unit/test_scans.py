@@ -83,3 +83,20 @@ def test_an_unsigned_scan_as_png_has_no_ink():
 def test_a_broken_image_is_unreadable_with_the_reason():
     reading = read_document("scan.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 not really a jpeg")
     assert reading.role == "unreadable" and "billedet kan ikke åbnes" in reading.problem
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "TIFF"])
+def test_jpeg_and_tiff_scans(fmt):
+    from PIL import Image
+
+    from tests.factories.scans import scan_pages
+
+    page = scan_pages(form_pdf(FormSpec(**ODENSE, signature="typed"), "inline"), angle=-1.0, seed=11)[0]
+    out = io.BytesIO()
+    page.save(out, fmt, dpi=(150, 150), **({"quality": 80} if fmt == "JPEG" else {"compression": "tiff_deflate"}))
+    name = "skema.jpg" if fmt == "JPEG" else "skema.tif"
+    reading = read_document(name, "", out.getvalue())
+    assert reading.role == "application_form" and reading.text.format == "image"
+    assert (reading.form.cvr.value, reading.form.director_name.value) == ("35209115", "Birgitte Lund Sørensen")
+    assert reading.form.signature.typed_name == "Birgitte Lund Sørensen"
+    assert Image.open(io.BytesIO(out.getvalue())).format == fmt
