@@ -102,7 +102,7 @@ def main() -> None:
     timed("application form, signed PDF (pyHanko)", "skema.pdf", sign_pdf(form_pdf(FormSpec(signature="none"), "table"), pki))
     timed("application form, scanned PDF 150 dpi (OCR)", "skema.pdf", scanned_pdf(form_pdf(form, "table")), runs=3)
     timed("minutes, text PDF, 20 items", "referat.pdf", minutes_pdf(MinutesSpec(n_items=20), "numbered"))
-    timed("minutes, text PDF, 80 items", "referat.pdf", minutes_pdf(MinutesSpec(n_items=80), "numbered"), runs=3)
+    timed("minutes, text PDF, 21 pages (80 items)", "referat.pdf", minutes_pdf(MinutesSpec(n_items=80), "numbered"), runs=3)
     timed("ZIP with form .docx + minutes PDF", "bilag.zip", zip_of({"skema.docx": form_docx(form), "referat.pdf": minutes_pdf(MinutesSpec())}))
     timed("Outlook .msg with minutes PDF", "VS.msg", outlook_msg("VS: referat", "Se vedhæftede", {"referat.pdf": minutes_pdf(MinutesSpec())}))
     print()
