@@ -19,7 +19,7 @@ from parsers.text import IMAGE_MARK, DocumentText, Line, clean
 
 OCR_DPI = 300  # Tesseract reads best at ~300 dpi; smaller scans are enlarged to it
 OCR_LANG = "dan"
-MAX_OCR_PAGES = 40  # a longer scan is read up to here and the rest is named in `unreadable`-free text
+MAX_OCR_PAGES = 40  # pages of one document OCR'd at most (a longer scan is read up to here)
 MIN_WORD_CONFIDENCE = 30
 WORD_CONFIDENCE = 60
 BLACK = 150  # grey level below which a pixel is ink  # a word this certain is printed text, not ink

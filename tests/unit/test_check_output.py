@@ -1,4 +1,5 @@
-"""The municipality from the form is preferred over the sender's domain; a mismatch is reported."""
+"""What check --json and the queue show beyond the contract: the municipality preferred from the form
+over the sender's domain (a mismatch reported), and the free-text sections 3-7 with their length."""
 from bot.check import municipality_json, municipality_source_json
 from parsers.message import parse_message
 from parsers.municipalities import sender_mismatch
@@ -37,3 +38,18 @@ def test_sender_mismatch_helper():
     assert sender_mismatch("55133018", "slagelse.dk").name == "Slagelse Kommune"
     assert sender_mismatch("55133018", "aarhus.dk") is None
     assert sender_mismatch("55133018", "gmail.com") is None
+
+
+def test_free_text_sections_are_in_the_application_form_check():
+
+    from bot.assessment import assess
+    from bot.rules import Dossier, ReceivedDocument
+    from tests.unit.test_rules import BU, NOW, ON_TIME
+
+    data = form_docx(FormSpec(sections={5: ""}), "headings")
+    reading = read_attachments(parse_message(mail(attachments=[("skema.docx", data)])).attachments)[0]
+    check = assess(Dossier(BU, ON_TIME, (ReceivedDocument(reading, ON_TIME),)), NOW).check("application_form").to_json()
+    by_number = {s["number"]: s for s in check["sections"]}
+    assert sorted(by_number) == [3, 4, 5, 6, 7]
+    assert by_number[5]["answered"] is False and by_number[5]["length"] < 40
+    assert by_number[3]["answered"] is True and by_number[3]["length"] > 100
