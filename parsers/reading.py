@@ -8,6 +8,7 @@ already surfaces the attachments of a message/rfc822 part) are read once (`read_
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Callable, Literal
@@ -61,9 +62,24 @@ def classify(text: DocumentText, content_type: str = "", sha256: str = "") -> Do
     return DocumentReading(filename, content_type, sha256, "other", text)
 
 
+# The service re-reads an application's earlier documents with every new mail; a scan costs seconds a
+# page to OCR, so readings are remembered by content (readings are immutable; no bytes are kept).
+_READ_CACHE: OrderedDict[tuple, DocumentReading] = OrderedDict()
+READ_CACHE_SIZE = 256
+
+
 def read_document(filename: str, content_type: str, data: bytes, sha256: str = "", options: ReadOptions = ReadOptions()) -> DocumentReading:
     """Read one document (not a container)."""
-    return classify(extract(filename, content_type, data, options), content_type, sha256)
+    key = (sha256 or hashlib.sha256(data).hexdigest(), filename, content_type, options)
+    cached = _READ_CACHE.get(key)
+    if cached is not None:
+        _READ_CACHE.move_to_end(key)
+        return cached if cached.sha256 == sha256 else DocumentReading(**{**cached.__dict__, "sha256": sha256})
+    reading = classify(extract(filename, content_type, data, options), content_type, sha256)
+    _READ_CACHE[key] = reading
+    if len(_READ_CACHE) > READ_CACHE_SIZE:
+        _READ_CACHE.popitem(last=False)
+    return reading
 
 
 def _container(filename: str, content_type: str, data: bytes):

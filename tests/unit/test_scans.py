@@ -100,3 +100,29 @@ def test_jpeg_and_tiff_scans(fmt):
     assert (reading.form.cvr.value, reading.form.director_name.value) == ("35209115", "Birgitte Lund Sørensen")
     assert reading.form.signature.typed_name == "Birgitte Lund Sørensen"
     assert Image.open(io.BytesIO(out.getvalue())).format == fmt
+
+
+def test_without_tesseract_a_scan_is_unreadable_with_the_reason(monkeypatch):
+    import pytesseract
+
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    data = scanned_png(form_pdf(FormSpec(**SPEC), "inline"), page=1, seed=5)
+    reading = read_document("scan-uden-ocr.png", "image/png", data)
+    assert reading.role == "unreadable" and "Tesseract er ikke installeret" in reading.problem
+    pdf = scanned_pdf(form_pdf(FormSpec(**SPEC), "inline"), seed=5)
+    reading = read_document("scan-uden-ocr.pdf", "application/pdf", pdf)
+    assert reading.role == "unreadable" and "scanning" in reading.problem
+
+
+def test_the_same_scan_is_read_once(monkeypatch):
+    from parsers.documents import scan
+
+    data = scanned_png(form_pdf(FormSpec(**SPEC), "inline"), page=1, seed=6)
+    first = read_document("a.png", "image/png", data, "digest-a")
+
+    def no_second_ocr(*args, **kwargs):
+        raise AssertionError("OCR'd twice")
+
+    monkeypatch.setattr(scan, "ocr_page", no_second_ocr)
+    again = read_document("a.png", "image/png", data, "digest-a")
+    assert again.text == first.text and again.form == first.form
