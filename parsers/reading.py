@@ -76,6 +76,8 @@ def read_document(filename: str, content_type: str, data: bytes, sha256: str = "
         _READ_CACHE.move_to_end(key)
         return cached if cached.sha256 == sha256 else DocumentReading(**{**cached.__dict__, "sha256": sha256})
     reading = classify(extract(filename, content_type, data, options), content_type, sha256)
+    if reading.role == "unreadable":
+        return reading  # may depend on what is installed (LibreOffice, Tesseract): tried again next time
     _READ_CACHE[key] = reading
     if len(_READ_CACHE) > READ_CACHE_SIZE:
         _READ_CACHE.popitem(last=False)

@@ -93,6 +93,21 @@ def test_rtf_through_real_libreoffice(monkeypatch):
     assert "Task Force-forløb" in reading.text.text
 
 
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice not installed")
+def test_old_word_doc_through_real_libreoffice(monkeypatch, tmp_path):
+    """A real .doc (Word 97), made from the generated form by LibreOffice itself, read back."""
+    import subprocess
+
+    monkeypatch.delenv("TASKFORCE_INTAKE_SOFFICE", raising=False)
+    (tmp_path / "skema.docx").write_bytes(form_docx(FORM, "table"))
+    subprocess.run([shutil.which("soffice") or shutil.which("libreoffice"), f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--headless", "--convert-to", "doc:MS Word 97", "--outdir", str(tmp_path), str(tmp_path / "skema.docx")],
+                   check=True, capture_output=True, timeout=120)
+    reading = read_document("Ansøgning.doc", "application/msword", (tmp_path / "skema.doc").read_bytes())
+    assert reading.text.format == "doc"
+    assert_form(reading, "Ansøgning.doc")
+
+
 # --------------------------------------------------------------------------- ZIP
 
 def test_zip_gives_each_document_with_its_path():
