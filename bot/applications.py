@@ -15,7 +15,8 @@ from bot.rules import Dossier, ReceivedDocument
 from config.settings import Round
 from parsers.message import MessageFacts, parse_message
 from parsers.municipalities import by_domain
-from parsers.reading import DocumentReading, read_document
+from parsers.documents import ReadOptions
+from parsers.reading import DocumentReading, read_attachments
 from storage.files import FileStore
 from storage.models import Application, Message, Reply
 
@@ -99,7 +100,7 @@ def assign_application(session: Session, round_: Round, row: Message, facts: Mes
     return Assignment(app, by == "new", by)
 
 
-def load_dossier(session: Session, store: FileStore, round_: Round, app: Application) -> Dossier:
+def load_dossier(session: Session, store: FileStore, round_: Round, app: Application, trust_roots: tuple[bytes, ...] = ()) -> Dossier:
     """All documents of all the application's messages, re-read from the file store, in arrival order."""
     messages = session.exec(select(Message).where(
         Message.application_id == app.id, Message.kind != "automatic", Message.late != "refused",
@@ -109,7 +110,7 @@ def load_dossier(session: Session, store: FileStore, round_: Round, app: Applica
     for message in messages:
         facts = parse_message(store.get(message.sha256))
         facts_list.append(facts)
-        for a in facts.attachments:
-            documents.append(ReceivedDocument(read_document(a.filename, a.content_type, a.data), message.received_at))
+        for reading in read_attachments(facts.attachments, ReadOptions(trust_roots=trust_roots)):
+            documents.append(ReceivedDocument(reading, message.received_at))
     first = messages[0].received_at if messages else app.received_at
     return Dossier(round=round_, received_at=first, documents=tuple(documents), messages=tuple(facts_list))

@@ -10,7 +10,7 @@ from bot.dossier import read_attachments, single_message_dossier
 from bot.routing import route
 from config.settings import Settings
 from parsers.message import MessageFacts, parse_message
-from parsers.municipalities import by_domain
+from parsers.municipalities import by_domain, sender_mismatch
 from parsers.reading import DocumentReading
 
 
@@ -37,6 +37,21 @@ def municipality_json(facts: MessageFacts, readings: list[DocumentReading]) -> d
     return {"name": record.name if record else None, "cvr": record.cvr if record else None}
 
 
+def municipality_source_json(facts: MessageFacts, readings: list[DocumentReading]) -> dict[str, object]:
+    """Where `municipality` came from (`form` or `sender_domain`), the sender domain's municipality, and
+    `mismatch`: a Danish sentence when the domain belongs to another municipality than the form's."""
+    form = next((r.form for r in reversed(readings) if r.form), None)
+    record = by_domain(facts.sender)
+    from_domain = {"name": record.name, "cvr": record.cvr} if record else None
+    if form and (form.municipality_record or form.cvr):
+        cvr = form.municipality_record.cvr if form.municipality_record else form.cvr.value  # type: ignore[union-attr]
+        named = form.municipality_record.name if form.municipality_record else f"CVR {cvr}"
+        other = sender_mismatch(cvr, facts.sender)
+        mismatch = f"Skemaet er fra {named}, men afsenderens domæne hører til {other.name}" if other else None
+        return {"source": "form", "sender_domain": from_domain, "mismatch": mismatch}
+    return {"source": "sender_domain" if record else None, "sender_domain": from_domain, "mismatch": None}
+
+
 def director_json(readings: list[DocumentReading]) -> dict[str, str | None]:
     form = next((r.form for r in reversed(readings) if r.form), None)
     pick = lambda f: f.value if f else None  # noqa: E731
@@ -50,7 +65,7 @@ def check_message(raw: bytes, settings: Settings, now: dt.datetime, file_time: d
     received_at, source = received_time(facts, None, file_time)
     received_at = received_at or now
     routing = route(settings.rounds, facts.recipients, received_at)
-    readings = read_attachments(facts)
+    readings = read_attachments(facts, settings.trust_roots)
     kind = message_kind(facts, readings)
     out: dict[str, object] = {
         "round": routing.round.id if routing.round else None,
@@ -60,6 +75,7 @@ def check_message(raw: bytes, settings: Settings, now: dt.datetime, file_time: d
         "sender": facts.sender,
         "subject": facts.subject,
         "municipality": municipality_json(facts, readings),
+        "municipality_source": municipality_source_json(facts, readings),
         "director": director_json(readings),
         "attachments": [{"filename": r.filename, "role": r.role, "problem": r.problem} for r in readings],
     }

@@ -47,7 +47,7 @@ def _notice(session: Session, rt: Runtime, round_: Round, app: Application, kind
     message = _latest_inbound(session, app)
     if message is None:
         return False
-    assessment = assess(load_dossier(session, rt.store, round_, app), now)
+    assessment = assess(load_dossier(session, rt.store, round_, app, rt.settings.trust_roots), now)
     if not assessment.missing:
         return False
     answered = Answered(message.message_id, tuple(message.references.split()), message.sender, message.subject,

@@ -6,12 +6,14 @@ import datetime as dt
 from bot.rules import Dossier, ReceivedDocument
 from config.settings import Round
 from parsers.message import MessageFacts
-from parsers.reading import DocumentReading, read_document
-from storage.files import sha256
+from parsers.documents import ReadOptions
+from parsers.reading import DocumentReading
+from parsers.reading import read_attachments as read_all
 
 
-def read_attachments(facts: MessageFacts) -> list[DocumentReading]:
-    return [read_document(a.filename, a.content_type, a.data, sha256(a.data)) for a in facts.attachments]
+def read_attachments(facts: MessageFacts, trust_roots: tuple[bytes, ...] = ()) -> list[DocumentReading]:
+    """Every document of a message: archives, forwarded mails, .msg and winmail.dat expanded."""
+    return read_all(facts.attachments, ReadOptions(trust_roots=trust_roots))
 
 
 def single_message_dossier(round_: Round, facts: MessageFacts, readings: list[DocumentReading], received_at: dt.datetime) -> Dossier:

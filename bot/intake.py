@@ -27,7 +27,8 @@ from bot.routing import route
 from bot.replies import CHECK_NAMES, Answered, Notice, ReceivedFile, environment, record
 from config.settings import Round, Settings
 from parsers.message import MessageFacts, parse_message, topmost_received
-from parsers.reading import read_document
+from parsers.documents import ReadOptions
+from parsers.reading import read_documents
 from storage.db import first_start, make_engine, migrate
 from storage.files import FileStore
 from storage.models import Application, Attachment, InformationRequest, Message, Reply
@@ -104,12 +105,18 @@ def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetim
     row.sender, row.subject = facts.sender, facts.subject[:500]
     row.recipients = ",".join(facts.recipients)
     readings = []
+    options = ReadOptions(trust_roots=rt.settings.trust_roots)
+    seen: set[str] = set()
     for a in facts.attachments:
         digest = rt.store.put(a.data)
-        reading = read_document(a.filename, a.content_type, a.data, digest)
-        readings.append(reading)
-        session.add(Attachment(message_id=row.id, filename=a.filename, content_type=a.content_type, sha256=digest,
-                               size=len(a.data), role=reading.role, problem=reading.problem or ""))
+        # a ZIP / forwarded mail / .msg / winmail.dat gives one reading per document inside
+        for reading in read_documents(a.filename, a.content_type, a.data, digest, options):
+            if reading.sha256 and reading.sha256 in seen:
+                continue  # mail-parser also surfaces the attachments of a forwarded message/rfc822 part
+            seen.add(reading.sha256)
+            readings.append(reading)
+            session.add(Attachment(message_id=row.id, filename=reading.filename, content_type=reading.content_type or a.content_type,
+                                   sha256=digest, size=len(a.data), role=reading.role, problem=reading.problem or ""))
     routing = route(rt.settings.rounds, facts.recipients, row.received_at)
     row.round_id = routing.round.id if routing.round else None
     automatic = facts.automatic or own_address(rt.settings, facts.sender)  # RFC 3834 robots, our own mail
@@ -134,7 +141,7 @@ def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetim
     if row.late == "refused":
         return _reply(session, rt, True, ("late", "late_supplement"), application, row, facts, now, files=readings)
     previous = _latest_statuses(session, application)
-    dossier = load_dossier(session, rt.store, routing.round, application)
+    dossier = load_dossier(session, rt.store, routing.round, application, rt.settings.trust_roots)
     assessment = assess(dossier, now)
     _record_assessment(session, application, row, assessment, now)
     changes = tuple(CHECK_NAMES[c.name] for c in assessment.checks

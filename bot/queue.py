@@ -9,6 +9,7 @@ from sqlmodel import Session, func, select
 
 from bot.overrides import decision_in_force, effective_status, overrides_in_force
 from config.settings import Settings
+from parsers.municipalities import sender_mismatch
 from storage.models import Application, Assessment, Message
 
 
@@ -28,6 +29,7 @@ class QueueItem:
     overrides: dict[str, dict[str, str]] = field(default_factory=dict)
     decision: str = ""
     application_id: int = 0
+    sender_domain: str = ""
 
     def to_json(self, tz: dt.tzinfo) -> dict[str, object]:
         return {
@@ -35,7 +37,14 @@ class QueueItem:
             "cvr": self.cvr, "status": self.status, "received_at": self.received_at.astimezone(tz).isoformat(),
             "messages": self.messages, "checks": self.checks, "not_answered": self.unanswered,
             "bot_status": self.bot_status, "overrides": self.overrides, "decision": self.decision or None,
+            "municipality_mismatch": self.municipality_mismatch,
         }
+
+    @property
+    def municipality_mismatch(self) -> str | None:
+        """The sender's domain belongs to another municipality than the form's (the form wins)."""
+        other = sender_mismatch(self.cvr, self.sender_domain)
+        return f"afsenderens domæne {self.sender_domain} hører til {other.name}" if other else None
 
 
 def queue(session: Session, settings: Settings) -> list[QueueItem]:
@@ -57,6 +66,7 @@ def queue(session: Session, settings: Settings) -> list[QueueItem]:
                 app.received_at, count, checks, unanswered, bot_status=app.status,
                 overrides={n: {"status": o.status, "reason": o.reason, "by": o.by} for n, o in overrides.items()},
                 decision=decision.decision if decision else "", application_id=app.id or 0,
+                sender_domain=app.sender_domain,
             ))
     return items
 

@@ -135,6 +135,7 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     web: WebSettings = field(default_factory=WebSettings)
     loops: LoopSettings = LoopSettings()
+    trust_roots: tuple[bytes, ...] = field(default=(), repr=False)  # [signatures] trust_roots, the files' bytes
 
 
 class _Section:
@@ -351,7 +352,28 @@ def parse_settings(data: dict, source: str, base: Path) -> Settings:
         secret_key=_secret(top, "secret_key", "TASKFORCE_INTAKE_SECRET_KEY"),
         web=_web(source, data.get("web", {})),
         loops=_loops(source, data.get("loops", {}), rounds),
+        trust_roots=_trust_roots(source, data.get("signatures", {}), base),
     )
+
+
+def _trust_roots(source: str, data: object, base: Path) -> tuple[bytes, ...]:
+    """`[signatures] trust_roots = ["ca.pem", …]`: CA certificates (PEM or DER) a digital signature on the
+    application must chain to for `ok`; read once here, handed to the parsers as bytes."""
+    section = _Section(source, "signatures", data)
+    paths = section.data.get("trust_roots", [])
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise ConfigError(f"{section.where('trust_roots')} skal være en liste af filnavne, fx [\"/etc/ssl/ca.pem\"]")
+    roots = []
+    for name in paths:
+        file = Path(name) if Path(name).is_absolute() else base / name
+        try:
+            blob = file.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{section.where('trust_roots')}: {file} kan ikke læses ({exc.strerror})") from None
+        if b"-----BEGIN CERTIFICATE-----" not in blob and not blob.startswith(b"\x30"):
+            raise ConfigError(f"{section.where('trust_roots')}: {file} er ikke et certifikat (PEM eller DER)")
+        roots.append(blob)
+    return tuple(roots)
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

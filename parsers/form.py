@@ -23,11 +23,12 @@ LABELS: dict[str, re.Pattern[str]] = {
     "cvr": re.compile(r"^cvr", re.I),
     "address": re.compile(r"^(adresse|kommunens adresse)\b", re.I),
     "director": re.compile(
-        r"^(navn, telefon|navn og kontakt|projektansvarlig|ansvarlig direktør|direktørens navn|navn på direktør"
+        r"^(navn, telefon|navn og kontakt|projektansv\w*|ansvarlig direktør|direktørens navn|navn på direktør"
         r"|(?:kontaktoplysninger på )?direktør(?:en)?\s*(?:[:(]|$))", re.I),
     "initial_meeting": re.compile(r"^(har\b.{0,80}|er\b.{0,80}|dato for\s+(?:det\s+)?|)indledende\s+møde", re.I),
     "political": re.compile(r"^(har\b.{0,60}|er\b.{0,60}|dato for\s+|)politisk(?:e)?\s+(?:behandl|opbakning)", re.I),
-    "signature": re.compile(r"^(direktørens\s+)?underskrift\b|^direktørunderskrift\s*:?$", re.I),
+    # "\w{6,14}ens": "Direktørens", also as OCR misreads it ("Dirertørens")
+    "signature": re.compile(r"^(direktørens\s+|[a-zæøå]{6,14}ens\s+)?underskrift\b|^direktørunderskrift\s*:?$", re.I),
     "date": re.compile(r"^dato\s*:?", re.I),
     "area": re.compile(r"^(hvilket område|område(?:t)?\s*:|der søges (?:om forløb )?på)", re.I),
 }
@@ -260,6 +261,8 @@ def _director(reader: _Reader) -> tuple[Field | None, Field | None, Field | None
     rest = PHONE.sub(" ", rest)
     rest = re.sub(r"\b(tlf|telefon|mobil|e-?mail|mail|navn|direktør|projektansvarlig)\b\.?:?", " ", rest, flags=re.I)
     chunks = [c.strip(" ,;:()-–") for c in re.split(r"[,;\n/]|\s{2,}", rest)]
+    # a first name typed (or OCR'd: "J" -> "j") in lower case: "jens Peter Holm"
+    chunks = [c[:1].upper() + c[1:] if c[:1].islower() and NAME.match(c[:1].upper() + c[1:]) else c for c in chunks]
     name = next((c for c in chunks if NAME.match(c)), None)
     return (
         Field(name, evidence) if name else None,

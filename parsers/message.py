@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import email.policy
 import email.utils
 import re
 from dataclasses import dataclass
@@ -98,7 +99,13 @@ def _attachment(part: dict) -> Attachment:
     else:
         data = payload.encode(part.get("charset") or "utf-8", errors="replace")
     name = (part.get("filename") or "unavngivet").strip().replace("/", "_").replace("\\", "_")
-    return Attachment(name, (part.get("mail_content_type") or "application/octet-stream").lower(), data)
+    content_type = (part.get("mail_content_type") or "application/octet-stream").lower()
+    if content_type == "message/rfc822":
+        # a forwarded mail: mail-parser names it at random; name it by its subject, deterministically
+        inner = email.message_from_bytes(data, policy=email.policy.default)
+        subject = re.sub(r"[\\/:*?\"<>|\s]+", " ", str(inner.get("Subject", "") or "")).strip()[:80]
+        name = f"{subject or 'videresendt mail'}.eml"
+    return Attachment(name, content_type, data)
 
 
 def _ids(value: str) -> tuple[str, ...]:

@@ -29,6 +29,8 @@ DECISION_LABEL = re.compile(r"^(beslutning|afgørelse|udvalgets beslutning|byrå
 STOP_LABEL = re.compile(r"^(bilag|fraværende|sagsfremstilling|indstilling|resumé|sagsnr|økonomi|lovgrundlag|beslutningskompetence|høring)\b", re.I)
 REJECTED = re.compile(r"ikke\s+(godkendt|tiltrådt|anbefal\w*|bevilget|vedtaget)|afvist|afslået|forkastet|kunne ikke anbefale|faldt", re.I)
 POSTPONED = re.compile(r"\budsat\b|\budsættes\b|\bblev udsat\b|genoptages|udskudt", re.I)
+# what follows the last item: page footers, the meeting's end, the chair's signature
+TRAILER = re.compile(r"^(side \d+(?: af \d+)?|mødet (?:sluttede|hævet|afsluttet|slut)\b.*|[^,]{3,60},\s*(?:formand|næstformand|borgmester|referent)\b.*)$", re.I)
 APPROVED = re.compile(r"godkend|tiltrådt|tiltræd|anbefal|besluttede at|vedtaget|vedtog|bifald|indstillingen følges|enig i indstillingen", re.I)
 
 
@@ -72,9 +74,12 @@ def _kind(doc: DocumentText) -> Literal["referat", "dagsorden"] | None:
 
 
 def _meeting_date(doc: DocumentText) -> dt.date | None:
-    for line in doc.lines[:30]:
+    head = doc.lines[:30]
+    for i, line in enumerate(head):
         if re.search(r"møde|dato|afholdt|tidspunkt", line.text, re.I):
             dates = find_dates(line.text)
+            if not dates and i + 1 < len(head) and len(line.text) < 30 and len(head[i + 1].text) < 40:
+                dates = find_dates(head[i + 1].text)  # "Mødedato" | "27-02-2025" (label, then its cell)
             if dates:
                 return dates[0][0]
     dates = find_dates("\n".join(line.text for line in doc.lines[:30]))
@@ -140,7 +145,8 @@ def _decision_in(doc: DocumentText, start: int, end: int, referat: bool) -> tupl
         return decision, (words[0][0] if words else i)
     if not referat:
         return "none", None
-    closing = [j for j in range(max(start + 1, end - 2), end) if not PROPOSAL.match(doc.lines[j].text)]
+    body = [j for j in range(start + 1, end) if not TRAILER.match(doc.lines[j].text)]
+    closing = [j for j in body[-2:] if not PROPOSAL.match(doc.lines[j].text)]
     for j in reversed(closing):
         decision = classify_decision(doc.lines[j].text)
         if decision != "none":

@@ -65,3 +65,12 @@ def find_in_text(text: str) -> tuple[Municipality, str] | None:
         if match and (best is None or match.start() < best[0]):
             best = (match.start(), m, match.group(0))
     return (best[1], best[2]) if best else None
+
+
+def sender_mismatch(form_cvr: str, sender: str) -> Municipality | None:
+    """The municipality of the sender's mail domain when it is not the one the form names (by CVR);
+    None when they agree or either is unknown.  The form wins; the mismatch is shown for review."""
+    record = by_domain(sender) if sender else None
+    if record is None or not form_cvr or record.cvr == form_cvr:
+        return None
+    return record

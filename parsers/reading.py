@@ -1,15 +1,35 @@
-"""One attachment read end to end: its text, what it is (form, minutes, other, unreadable) and its facts."""
+"""One attachment read end to end: its text, what it is (form, minutes, other, unreadable) and its facts.
+
+Containers (ZIP, a forwarded .eml or message/rfc822 part, Outlook .msg, winmail.dat) are expanded by
+`read_documents` into one reading per document inside, named "<container>/<member>"; the container's
+own text (a forwarded mail's body) is a reading too.  Identical bytes reached twice (mail-parser
+already surfaces the attachments of a message/rfc822 part) are read once (`read_attachments`).
+"""
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
-from parsers.documents import extract
+from parsers.documents import ReadOptions, extract
+from parsers.documents.archive import is_zip, unpack_zip
+from parsers.documents.containers import Unpacked
+from parsers.documents.mailparts import is_eml, is_msg, is_tnef, unpack_eml, unpack_msg, unpack_tnef
 from parsers.form import FormFacts, form_score, read_form
 from parsers.minutes import MinutesFacts, read_minutes
 from parsers.text import DocumentText
 
 Role = Literal["application_form", "minutes", "other", "unreadable"]
+MAX_DEPTH = 3  # a ZIP in a forwarded mail in a .msg is as deep as it goes
+
+CONTAINERS: tuple[tuple[str, Callable[[str, str, bytes], bool], Callable[[str, bytes], Unpacked]], ...] = (
+    ("zip", is_zip, unpack_zip),
+    ("tnef", is_tnef, unpack_tnef),
+    ("msg", is_msg, unpack_msg),
+    ("eml", is_eml, unpack_eml),
+)
 
 
 @dataclass(frozen=True)
@@ -27,10 +47,10 @@ class DocumentReading:
         return self.text.unreadable
 
 
-def read_document(filename: str, content_type: str, data: bytes, sha256: str = "") -> DocumentReading:
-    """Read one attachment.  Minutes often mention the application, so a document whose title says
-    referat/dagsorden is minutes unless it carries most of the form's landmarks too."""
-    text = extract(filename, content_type, data)
+def classify(text: DocumentText, content_type: str = "", sha256: str = "") -> DocumentReading:
+    """Minutes often mention the application, so a document whose title says referat/dagsorden is
+    minutes unless it carries most of the form's landmarks too."""
+    filename = text.filename
     if text.unreadable:
         return DocumentReading(filename, content_type, sha256, "unreadable", text)
     minutes = read_minutes(text)
@@ -40,3 +60,73 @@ def read_document(filename: str, content_type: str, data: bytes, sha256: str = "
     if minutes.is_minutes:
         return DocumentReading(filename, content_type, sha256, "minutes", text, minutes=minutes)
     return DocumentReading(filename, content_type, sha256, "other", text)
+
+
+# The service re-reads an application's earlier documents with every new mail; a scan costs seconds a
+# page to OCR, so readings are remembered by content (readings are immutable; no bytes are kept).
+_READ_CACHE: OrderedDict[tuple, DocumentReading] = OrderedDict()
+READ_CACHE_SIZE = 256
+
+
+def read_document(filename: str, content_type: str, data: bytes, sha256: str = "", options: ReadOptions = ReadOptions()) -> DocumentReading:
+    """Read one document (not a container)."""
+    key = (sha256 or hashlib.sha256(data).hexdigest(), filename, content_type, options)
+    cached = _READ_CACHE.get(key)
+    if cached is not None:
+        _READ_CACHE.move_to_end(key)
+        return cached if cached.sha256 == sha256 else DocumentReading(**{**cached.__dict__, "sha256": sha256})
+    reading = classify(extract(filename, content_type, data, options), content_type, sha256)
+    if reading.role == "unreadable":
+        return reading  # may depend on what is installed (LibreOffice, Tesseract): tried again next time
+    _READ_CACHE[key] = reading
+    if len(_READ_CACHE) > READ_CACHE_SIZE:
+        _READ_CACHE.popitem(last=False)
+    return reading
+
+
+def _container(filename: str, content_type: str, data: bytes):
+    kind = (content_type or "").split(";")[0].strip().lower()
+    return next(((name, unpack) for name, test, unpack in CONTAINERS if test(filename, kind, data)), None)
+
+
+def read_documents(filename: str, content_type: str, data: bytes, sha256: str = "",
+                   options: ReadOptions = ReadOptions(), depth: int = 0) -> list[DocumentReading]:
+    """Every document in one attachment: itself, or what a container holds (recursively)."""
+    digest = sha256 or hashlib.sha256(data).hexdigest()
+    container = _container(filename, content_type, data)
+    if container is None:
+        return [read_document(filename, content_type, data, digest, options)]
+    fmt, unpack = container
+    if depth >= MAX_DEPTH:
+        return [classify(DocumentText(filename, fmt, unreadable=f"for mange lag af pakkede filer (højst {MAX_DEPTH})"), content_type, digest)]
+    unpacked = unpack(filename, data)
+    if unpacked.problem:
+        return [classify(DocumentText(filename, fmt, unreadable=unpacked.problem), content_type, digest)]
+    out: list[DocumentReading] = []
+    if unpacked.body is not None and unpacked.body.lines:
+        # a mail's own text is correspondence ("Hermed referatet …"), never the form or the minutes
+        out.append(DocumentReading(filename, content_type, digest, "other", unpacked.body))
+    for member in unpacked.members:
+        name = f"{filename}/{member.filename}"
+        if member.problem:
+            out.append(classify(DocumentText(name, "unknown", unreadable=member.problem), member.content_type))
+            continue
+        out.extend(read_documents(name, member.content_type, member.data, "", options, depth + 1))
+    if not out:
+        return [classify(DocumentText(filename, fmt, unreadable="filen indeholder ingen dokumenter"), content_type, digest)]
+    return out
+
+
+def read_attachments(attachments: Iterable, options: ReadOptions = ReadOptions()) -> list[DocumentReading]:
+    """The documents of a message's attachments (anything with filename, content_type, data), each
+    distinct document once."""
+    out: list[DocumentReading] = []
+    seen: set[str] = set()
+    for attachment in attachments:
+        for reading in read_documents(attachment.filename, attachment.content_type, attachment.data, "", options):
+            if reading.sha256:
+                if reading.sha256 in seen:
+                    continue
+                seen.add(reading.sha256)
+            out.append(reading)
+    return out

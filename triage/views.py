@@ -133,7 +133,7 @@ def application_page(rt: Runtime, reference: str) -> ApplicationPage | None:
         form, problem = None, ""
         if app.kind == "application" and messages:
             try:
-                form = load_dossier(session, rt.store, round_, app).form
+                form = load_dossier(session, rt.store, round_, app, rt.settings.trust_roots).form
             except Exception as exc:  # noqa: BLE001 - a document that breaks the reader must not break the page
                 log.exception("form of %s could not be read", reference)
                 problem = f"{type(exc).__name__}: {exc}"

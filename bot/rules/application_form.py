@@ -24,6 +24,7 @@ class ApplicationForm:
                 )
             return CheckResult(self.name, "missing", "Intet vedhæftet dokument ligner ansøgningsskemaet.", remedy=REMEDY)
         evidence = tuple(f.evidence for f in (form.municipality, form.cvr, form.director_name) if f)
+        sections = tuple({"number": s.number, "title": s.title, "answered": s.answered, "length": s.length} for s in form.sections)
         gaps = []
         if form.municipality is None and form.cvr is None:
             gaps.append("kommunens navn eller CVR-nummer")
@@ -35,7 +36,8 @@ class ApplicationForm:
             return CheckResult(
                 self.name, "review",
                 f"Ansøgningsskemaet {form.filename} er modtaget, men mangler " + ", ".join(gaps) + ".",
-                evidence=evidence,
+                evidence=evidence, sections=sections,
             )
         municipality = form.municipality.value if form.municipality else f"CVR {form.cvr.value}"  # type: ignore[union-attr]
-        return CheckResult(self.name, "ok", f"Ansøgningsskemaet {form.filename} fra {municipality} er modtaget.", evidence=evidence)
+        return CheckResult(self.name, "ok", f"Ansøgningsskemaet {form.filename} fra {municipality} er modtaget.", evidence=evidence,
+                           sections=sections)

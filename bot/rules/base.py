@@ -67,6 +67,7 @@ class CheckResult:
     body: str | None = None
     meeting_date: dt.date | None = None
     date: dt.date | None = None
+    sections: tuple[dict[str, object], ...] = ()  # application_form: the free-text sections 3-7
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"status": self.status, "detail": self.detail, "required": self.required}
@@ -79,6 +80,8 @@ class CheckResult:
             out["meeting_date"] = self.meeting_date.isoformat() if self.meeting_date else None
         if self.name == "initial_meeting":
             out["date"] = self.date.isoformat() if self.date else None
+        if self.name == "application_form" and self.sections:
+            out["sections"] = list(self.sections)
         out["citations"] = [{"file": e.file, "location": e.location, "snippet": e.snippet} for e in self.evidence]
         return out
 

@@ -6,6 +6,7 @@ import datetime as dt
 import unicodedata
 
 from bot.rules.base import CheckResult, Dossier
+from parsers.text import Evidence
 
 REMEDY = "Send ansøgningsskemaet med direktørens underskrift (digital signatur, indsat underskrift eller scannet underskrevet skema)."
 
@@ -33,7 +34,7 @@ class DirectorSignature:
         director = form.director_name.value if form.director_name else None
         document = next(d.reading for d in reversed(dossier.documents) if d.reading.form is form)
         if document.text.signatures:
-            return self._digital(document.text.signatures[0], director)
+            return self._digital(document.text.signatures[0], director, document.filename)
         block = form.signature
         evidence = (block.evidence,) if block.evidence else ()
         if block.image:
@@ -50,13 +51,14 @@ class DirectorSignature:
         detail = "Underskriftsfeltet er tomt" + where if block.found else f"Intet underskriftsfelt fundet i {form.filename}"
         return CheckResult(self.name, "missing", detail + ".", evidence=evidence, remedy=REMEDY)
 
-    def _digital(self, sig, director: str | None) -> CheckResult:
+    def _digital(self, sig, director: str | None, filename: str = "") -> CheckResult:
         signer = sig.signer or "ukendt"
         kind = "digital"
+        cite = (Evidence(filename, f"signaturfelt {sig.field}", f"{signer}: {sig.summary}"),)
         if not sig.intact or not sig.covers_whole_document:
-            return CheckResult(self.name, "review", f"Digital signatur af {signer} i feltet {sig.field}, men dokumentet er ændret efter underskriften: {sig.summary}", evidence_kind=kind)
+            return CheckResult(self.name, "review", f"Digital signatur af {signer} i feltet {sig.field}, men dokumentet er ændret efter underskriften: {sig.summary}", evidence=cite, evidence_kind=kind)
         if not sig.trusted:
-            return CheckResult(self.name, "review", f"Digital signatur af {signer} i feltet {sig.field}; certifikatet kan ikke verificeres mod de betroede udstedere: {sig.summary}", evidence_kind=kind)
+            return CheckResult(self.name, "review", f"Digital signatur af {signer} i feltet {sig.field}; certifikatet kan ikke verificeres mod de betroede udstedere: {sig.summary}", evidence=cite, evidence_kind=kind)
         if director and sig.signer and not same_person(sig.signer, director):
-            return CheckResult(self.name, "review", f"Digital signatur af {signer}, men direktøren i afsnit 1 er {director}.", evidence_kind=kind)
-        return CheckResult(self.name, "ok", f"Gyldig digital signatur af {signer} i feltet {sig.field}.", evidence_kind=kind)
+            return CheckResult(self.name, "review", f"Digital signatur af {signer}, men direktøren i afsnit 1 er {director}.", evidence=cite, evidence_kind=kind)
+        return CheckResult(self.name, "ok", f"Gyldig digital signatur af {signer} i feltet {sig.field}.", evidence=cite, evidence_kind=kind)

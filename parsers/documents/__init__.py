@@ -6,9 +6,18 @@ as a `DocumentText` with `unreadable` set to a reason a person can act on.
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from parsers.text import DocumentText
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What reading needs from the configuration, handed in as values (parsers read no files or
+    settings): the CA certificates (PEM/DER bytes) a digital signature must chain to."""
+
+    trust_roots: tuple[bytes, ...] = ()
 
 
 class Extractor(Protocol):
@@ -41,14 +50,18 @@ def extractor_for(filename: str, content_type: str | None) -> Extractor | None:
     return None
 
 
-def extract(filename: str, content_type: str | None, data: bytes) -> DocumentText:
+def extract(filename: str, content_type: str | None, data: bytes, options: ReadOptions = ReadOptions()) -> DocumentText:
     extractor = extractor_for(filename, content_type)
     if extractor is None:
         return DocumentText(filename, "unknown", unreadable=f"filtypen kan ikke læses ({content_type or 'ukendt'})")
     try:
-        return extractor.extract(filename, data)
+        text = extractor.extract(filename, data)
     except Exception as exc:  # a corrupt file must never stop the intake of the mail around it
         return DocumentText(filename, extractor.extensions[0].lstrip("."), unreadable=f"filen kunne ikke åbnes: {exc}")
+    if text.format == "pdf" and not text.unreadable:
+        text = replace(text, signatures=read_signatures(data, options.trust_roots))
+    return text
 
 
-from parsers.documents import docx, pdf, plain  # noqa: E402,F401  (registration)
+from parsers.signatures import read_signatures  # noqa: E402
+from parsers.documents import docx, legacy, odt, pdf, plain, scan  # noqa: E402,F401  (registration)

@@ -1,6 +1,7 @@
 """PDF with a text layer (pdfplumber): lines with page numbers, pictures at their place on the page.
 
-Pages without a text layer are listed in `ocr_pages`, so the scan reader can OCR only those.
+Pages without a text layer are scans: they alone are OCR'd (parsers/documents/scan.py) and listed in
+`ocr_pages`.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 
 from parsers.documents import register
+from parsers.documents.scan import OcrUnavailable, ocr_pdf_pages
 from parsers.text import IMAGE_MARK, DocumentText, Line, clean
 
 MIN_IMAGE_POINTS = 20  # smaller pictures are bullets and rules, not signatures
@@ -60,15 +62,32 @@ class PdfExtractor:
         except PDFPasswordIncorrect:
             return DocumentText(filename, "pdf", unreadable="PDF-filen er beskyttet med adgangskode")
         except (PDFSyntaxError, Exception) as exc:  # pdfminer raises many kinds for a broken file
+            # pdfplumber wraps pdfminer's errors: a password is still a password
+            if any(isinstance(arg, PDFPasswordIncorrect) for arg in (*exc.args, exc.__cause__)) or b"/Encrypt" in data[-4096:]:
+                return DocumentText(filename, "pdf", unreadable="PDF-filen er beskyttet med adgangskode")
             return DocumentText(filename, "pdf", unreadable=f"PDF-filen er beskadiget ({type(exc).__name__})")
         lines: list[Line] = []
         empty: list[int] = []
+        pages: list[list[Line]] = []
         with pdf:
             for number, page in enumerate(pdf.pages, start=1):
                 page_lines = _page_lines(page, number)
                 if not any(not line.image for line in page_lines):
                     empty.append(number)
-                lines.extend(page_lines)
+                pages.append(page_lines)
+        if empty:
+            # pages without a text layer are scans: OCR only those, in their place
+            try:
+                read = ocr_pdf_pages(data, empty)
+            except OcrUnavailable as exc:
+                if len(empty) == len(pages):
+                    return DocumentText(filename, "pdf", unreadable=f"PDF-filen er en scanning, der ikke kan læses: {exc}", ocr_pages=tuple(empty))
+                read = {}
+            for number, ocr_lines in read.items():
+                pages[number - 1] = ocr_lines
+            empty = sorted(read) or empty
+        for page_lines in pages:
+            lines.extend(page_lines)
         return DocumentText(filename, "pdf", tuple(lines), ocr_pages=tuple(empty))
 
 

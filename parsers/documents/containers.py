@@ -1,0 +1,24 @@
+"""What a container (ZIP, forwarded mail, Outlook .msg, winmail.dat) holds: its documents, and its own
+text when it has one (a forwarded mail's body)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parsers.text import DocumentText
+
+
+@dataclass(frozen=True)
+class Member:
+    """One file inside a container; `problem` when it could not be taken out (named in the reply)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Unpacked:
+    members: tuple[Member, ...] = ()
+    body: DocumentText | None = None
+    problem: str | None = None

@@ -1,0 +1,105 @@
+"""LibreOffice / OpenDocument text (.odt), read with odfpy: paragraphs and headings, tables (nested
+too) cell by cell, lists, sections, text boxes and pictures, in reading order."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from odf import draw
+from odf.namespaces import DRAWNS, TABLENS, TEXTNS
+from odf.opendocument import load
+
+from parsers.documents import register
+from parsers.text import IMAGE_MARK, DocumentText, Line, clean
+
+_PARAGRAPHS = {(TEXTNS, "p"), (TEXTNS, "h")}
+_CONTAINERS = {(TEXTNS, "list"), (TEXTNS, "list-item"), (TEXTNS, "section"), (TEXTNS, "list-header"),
+               (TABLENS, "table-header-rows"), (TABLENS, "table-rows")}
+
+
+def _text(node) -> str:
+    """The text of a paragraph without the text of frames (text boxes) inside it."""
+    parts: list[str] = []
+    for child in node.childNodes:
+        if child.nodeType == child.TEXT_NODE:
+            parts.append(str(child.data))
+        elif child.qname == (TEXTNS, "s"):
+            parts.append(" " * int(child.getAttribute("c") or 1))
+        elif child.qname in ((TEXTNS, "tab"), (TEXTNS, "line-break")):
+            parts.append(" ")
+        elif child.qname != (DRAWNS, "frame"):
+            parts.append(_text(child))
+    return "".join(parts)
+
+
+def _has_picture(node) -> bool:
+    return any(child.qname == (DRAWNS, "image") or (child.nodeType == child.ELEMENT_NODE and _has_picture(child))
+               for child in node.childNodes if child.nodeType == child.ELEMENT_NODE)
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.paragraph = 0
+        self.table = 0
+
+    def block(self, node, where: str | None = None) -> None:
+        for child in node.childNodes:
+            if child.nodeType != child.ELEMENT_NODE:
+                continue
+            if child.qname in _PARAGRAPHS:
+                self.para(child, where)
+            elif child.qname == (TABLENS, "table"):
+                self.tbl(child)
+            elif child.qname in _CONTAINERS:
+                self.block(child, where)
+
+    def para(self, p, where: str | None) -> None:
+        self.paragraph += 1
+        location = where or f"afsnit {self.paragraph}"
+        text = clean(_text(p))
+        if text:
+            self.lines.append(Line(text, location))
+        for frame in p.getElementsByType(draw.Frame):
+            for box in frame.getElementsByType(draw.TextBox):
+                self.block(box, location)
+        if _has_picture(p):
+            self.lines.append(Line(IMAGE_MARK, location, image=True))
+
+    def tbl(self, node) -> None:
+        self.table += 1
+        number = self.table
+        rows = [r for r in node.childNodes if r.nodeType == r.ELEMENT_NODE and r.qname == (TABLENS, "table-row")]
+        for group in (c for c in node.childNodes if c.nodeType == c.ELEMENT_NODE and c.qname in _CONTAINERS):
+            rows += [r for r in group.childNodes if r.nodeType == r.ELEMENT_NODE and r.qname == (TABLENS, "table-row")]
+        for r, row in enumerate(rows, start=1):
+            for cell in row.childNodes:
+                if cell.nodeType == cell.ELEMENT_NODE and cell.qname == (TABLENS, "table-cell"):
+                    self.block(cell, f"tabel {number}, række {r}")
+
+
+class OdtExtractor:
+    mime_types = ("application/vnd.oasis.opendocument.text",)
+    extensions = (".odt",)
+
+    def extract(self, filename: str, data: bytes) -> DocumentText:
+        if data[:4] == b"\xd0\xcf\x11\xe0" or (zipfile.is_zipfile(io.BytesIO(data)) and b"encryption-data" in _manifest(data)):
+            return DocumentText(filename, "odt", unreadable="filen er beskyttet med adgangskode")
+        try:
+            document = load(io.BytesIO(data))
+        except (zipfile.BadZipFile, KeyError, ValueError, Exception) as exc:  # odfpy raises many kinds
+            return DocumentText(filename, "odt", unreadable=f"ikke et gyldigt OpenDocument-dokument ({type(exc).__name__})")
+        walker = _Walker()
+        walker.block(document.text)
+        return DocumentText(filename, "odt", tuple(walker.lines))
+
+
+def _manifest(data: bytes) -> bytes:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return archive.read("META-INF/manifest.xml")
+    except (KeyError, zipfile.BadZipFile):
+        return b""
+
+
+register(OdtExtractor())
