@@ -21,6 +21,7 @@ from bot.applications import assign_application, load_dossier
 from bot.assessment import Assessment, assess
 from bot.check import received_time
 from bot.classify import message_kind
+from bot.dossier import read_attachments
 from bot.loops import hold_reason, own_address
 from bot.mailboxes import IncomingMail, Mailbox
 from bot.routing import route
@@ -134,22 +135,44 @@ def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetim
     row.late = late_supplement(session, routing.round, application, row, assignment.created)
     session.add(row)
     session.flush()
+    return _answer(session, rt, routing.round, routing.open, application, row, facts, readings, assignment.created, now)
+
+
+def _answer(session: Session, rt: Runtime, round_: Round, round_open: bool, application: Application, row: Message,
+            facts: MessageFacts, readings: list, created: bool, now: dt.datetime, force: bool = False) -> Reply | None:
+    """Re-assess the application after this message and record the reply it calls for."""
     if row.kind not in ("application", "supplement"):
         if application.kind == "inquiry":
             application.status = "inquiry"
-        return _reply(session, rt, routing.open, None, application, row, facts, now)
+        return _reply(session, rt, round_open, None, application, row, facts, now, force=force)
     if row.late == "refused":
-        return _reply(session, rt, True, ("late", "late_supplement"), application, row, facts, now, files=readings)
+        return _reply(session, rt, True, ("late", "late_supplement"), application, row, facts, now, files=readings, force=force)
     previous = _latest_statuses(session, application)
-    dossier = load_dossier(session, rt.store, routing.round, application, rt.settings.trust_roots)
+    dossier = load_dossier(session, rt.store, round_, application, rt.settings.trust_roots)
     assessment = assess(dossier, now)
     _record_assessment(session, application, row, assessment, now)
     changes = tuple(CHECK_NAMES[c.name] for c in assessment.checks
                     if c.status == "ok" and previous.get(c.name) not in (None, "ok", "late"))
-    supplement = not assignment.created and assessment.reply != "late"
+    supplement = not created and assessment.reply != "late"
     kind_and_template = (assessment.reply, "supplement_received" if supplement else assessment.reply)
-    return _reply(session, rt, routing.open, kind_and_template, application, row, facts, now, assessment=assessment,
-                  files=tuple(d.reading for d in dossier.documents), changes=changes)
+    return _reply(session, rt, round_open, kind_and_template, application, row, facts, now, assessment=assessment,
+                  files=tuple(d.reading for d in dossier.documents), changes=changes, force=force)
+
+
+def answer_held(session: Session, rt: Runtime, row: Message, now: dt.datetime) -> Reply | None:
+    """The secretariat sends the reply the bot did not send because the mail arrived before
+    `answer_from` (an imported mailbox): the reply the bot would send for it, judged over the
+    application as it is now."""
+    if row.answered != "before_answer_from" or row.application_id is None:
+        raise ValueError("mailen venter ikke på et svar")
+    application = session.get(Application, row.application_id)
+    round_ = next(r for r in rt.settings.rounds if r.id == application.round_id)
+    facts = parse_message(rt.store.get(row.sha256))
+    first = session.exec(select(Message.id).where(Message.application_id == application.id, Message.kind != "automatic")
+                         .order_by(Message.received_at, Message.id)).first()
+    readings = read_attachments(facts, rt.settings.trust_roots)
+    return _answer(session, rt, round_, round_.is_open_at(row.received_at), application, row, facts, readings,
+                   created=first == row.id, now=now, force=True)
 
 
 def late_supplement(session: Session, round_: Round, application: Application, row: Message, created: bool) -> str:
@@ -181,10 +204,10 @@ def _record_assessment(session: Session, application: Application, row: Message,
 
 def _reply(session: Session, rt: Runtime, round_open: bool, kind_and_template: tuple[str, str] | None,
            application: Application, row: Message, facts: MessageFacts, now: dt.datetime,
-           assessment: Assessment | None = None, files=(), changes: tuple[str, ...] = ()) -> Reply | None:
+           assessment: Assessment | None = None, files=(), changes: tuple[str, ...] = (), force: bool = False) -> Reply | None:
     """Record the answer to one message, or why there is none (robots and inquiries get none; mail
-    from before `answer_from` is queued for the secretariat instead)."""
-    if row.received_at < answer_from(session, rt, now):
+    from before `answer_from` is queued for the secretariat instead, unless they `force` it)."""
+    if not force and row.received_at < answer_from(session, rt, now):
         row.answered = "before_answer_from"
         return None
     if not round_open:

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 from sqlmodel import Session, select
 
-from bot.intake import Runtime
+from bot.intake import Runtime, answer_held
 from bot.overrides import CHECK_STATUSES, DECISIONS
 from bot.replies import Answered, Notice, compose
 from config.settings import Round
@@ -102,3 +102,26 @@ def request_information(session: Session, rt: Runtime, round_: Round, app: Appli
     session.add(InformationRequest(application_id=app.id, text=text, requested_by=actor, reply_id=reply.id, open=True, created_at=now))
     audit(session, actor, "information_request", now, f"Til {applicant.sender}: {text[:160]}…" if len(text) > 160 else f"Til {applicant.sender}: {text}", app)
     return reply
+
+
+def close_request(session: Session, app: Application, request_id: int, actor: str, now: dt.datetime) -> None:
+    """Close a request for information: from now on a supplement after the deadline is refused again."""
+    request = session.get(InformationRequest, request_id)
+    if request is None or request.application_id != app.id:
+        raise ActionError("Anmodningen findes ikke.")
+    if not request.open:
+        return
+    request.open, request.closed_at = False, now
+    session.add(request)
+    audit(session, actor, "information_request_closed", now, f"Anmodning af {request.created_at:%d.%m.%Y} lukket", app)
+
+
+def send_held_reply(session: Session, rt: Runtime, app: Application, message_id: int, actor: str, now: dt.datetime) -> None:
+    """Send the reply the bot held back for mail from before it was switched on (`answer_from`)."""
+    row = session.get(Message, message_id)
+    if row is None or row.application_id != app.id or row.answered != "before_answer_from":
+        raise ActionError("Mailen venter ikke på et svar.")
+    reply = answer_held(session, rt, row, now)
+    session.add(row)
+    what = f"{reply.kind} til {reply.to}" if reply else "intet svar (mailen kræver ikke svar)"
+    audit(session, actor, "held_reply_sent", now, f"Svar på mail modtaget {row.received_at:%d.%m.%Y %H:%M}: {what}", app)

@@ -48,6 +48,8 @@ ACTIONS = {
     "information_request": "Anmodning om oplysninger sendt",
     "decision": "Afgørelse",
     "inquiry_answered": "Henvendelse besvaret",
+    "information_request_closed": "Anmodning om oplysninger lukket",
+    "held_reply_sent": "Tilbageholdt svar sendt",
     "export": "Eksport",
     "download": "Fil hentet",
 }

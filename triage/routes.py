@@ -165,6 +165,15 @@ def inquiry_answered(request: Request, reference: str) -> Response:
     return _act(request, reference, "handlinger", lambda s, app: actions.mark_inquiry_answered(s, app, actor, now), "Henvendelsen er markeret som besvaret.")
 
 
+def deliver_now(web: "Web", now) -> None:
+    """Send what an action queued at once; a failed send stays pending for the service's next pass."""
+    delivery = open_delivery(web.rt.settings.delivery)
+    try:
+        flush(web.rt.engine, delivery, now)
+    finally:
+        delivery.close()
+
+
 @router.post("/applications/{reference}/information-request")
 def information_request(request: Request, reference: str, text: Text = "") -> Response:
     web = web_of(request)
@@ -175,11 +184,24 @@ def information_request(request: Request, reference: str, text: Text = "") -> Re
     response = _act(request, reference, "anmodninger",
                     lambda s, app: actions.request_information(s, web.rt, page.round, app, page.applicant, text, actor, now),
                     "Anmodningen om oplysninger er lagt i udbakken.")
-    delivery = open_delivery(web.rt.settings.delivery)
-    try:  # a failed send stays pending; the service's next pass tries again
-        flush(web.rt.engine, delivery, now)
-    finally:
-        delivery.close()
+    deliver_now(web, now)
+    return response
+
+
+@router.post("/applications/{reference}/information-request/{request_id}/close")
+def close_information_request(request: Request, reference: str, request_id: int) -> Response:
+    now, actor = web_of(request).now(), user_of(request)
+    return _act(request, reference, "anmodninger", lambda s, app: actions.close_request(s, app, request_id, actor, now),
+                "Anmodningen er lukket.")
+
+
+@router.post("/applications/{reference}/messages/{message_id}/answer")
+def send_held_reply(request: Request, reference: str, message_id: int) -> Response:
+    web = web_of(request)
+    now, actor = web.now(), user_of(request)
+    response = _act(request, reference, "mails", lambda s, app: actions.send_held_reply(s, web.rt, app, message_id, actor, now),
+                    "Svaret er lagt i udbakken.")
+    deliver_now(web, now)
     return response
 
 
