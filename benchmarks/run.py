@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parsers.reading import read_documents  # noqa: E402
+from parsers.reading import forget_readings, read_documents  # noqa: E402
 from tests.factories.containers import outlook_msg, zip_of  # noqa: E402
 from tests.factories.forms import FormSpec, form_docx, form_pdf  # noqa: E402
 from tests.factories.minutes import MinutesSpec, minutes_pdf  # noqa: E402
@@ -33,6 +33,7 @@ def pages(data: bytes) -> int:
 def timed(label: str, name: str, data: bytes, runs: int = 5, **kwargs) -> None:
     times = []
     for _ in range(runs):
+        forget_readings()  # a first read each time: the service memoises readings by content
         start = time.perf_counter()
         read_documents(name, "", data, **kwargs)
         times.append(time.perf_counter() - start)
@@ -109,7 +110,6 @@ def idle_latency(runs: int = 20) -> None:
 
     from parsers.municipalities import all_municipalities
 
-    minutes = ("Referat.pdf", minutes_pdf(MinutesSpec(), "numbered"))
     towns = [m for m in all_municipalities() if m.domains][:runs]  # one application per municipality, as in a round
     dovecot, smtp = start_dovecot(), start_smtp()
     root = Path(tempfile.mkdtemp(prefix="bench-idle-"))
@@ -133,6 +133,8 @@ def idle_latency(runs: int = 20) -> None:
             town = towns[n % len(towns)]
             form = ("Ansøgningsskema.docx", form_docx(FormSpec(municipality=town.name, cvr=town.cvr,
                                                                 director_email=f"direktor@{town.domains[0]}"), "table"))
+            # each municipality's own minutes: distinct bytes, so the service's memo of readings never helps
+            minutes = ("Referat.pdf", minutes_pdf(MinutesSpec(municipality=town.name), "numbered"))
             raw = mail(sender=f"Direktør <direktor@{town.domains[0]}>", attachments=[form, minutes], message_id=f"<bench{n}@{town.domains[0]}>")
             start = time.perf_counter()
             dovecot.append(raw, at(f"2025-03-20 10:{n // 60:02d}:{n % 60:02d}"))
