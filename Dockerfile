@@ -22,7 +22,9 @@ USER intake
 WORKDIR /var/lib/taskforce-intake
 ENV TASKFORCE_INTAKE_CONFIG=/etc/taskforce-intake/intake.toml
 
+# The web queue, with `run --serve --host 0.0.0.0` (put a TLS proxy in front; [web] secure_cookies).
+EXPOSE 8080
 # SIGTERM finishes the message in hand, then exits.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["taskforce-intake"]
-CMD ["run"]
+CMD ["run", "--serve", "--host", "0.0.0.0"]

@@ -1,0 +1,21 @@
+"""A non-editable install (the Docker image's `pip install .`) carries every template, round and data
+file: each non-Python file in a package must match the package-data globs of pyproject.toml."""
+import fnmatch
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_data_file_is_packaged():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = config["tool"]["setuptools"]["package-data"]
+    missing = []
+    for package in ("bot", "parsers", "storage", "config", "triage"):
+        for path in (ROOT / package).rglob("*"):
+            if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+                continue
+            relative = path.relative_to(ROOT / package).as_posix()
+            if not any(fnmatch.fnmatch(relative, g) for g in globs.get(package, [])):
+                missing.append(f"{package}/{relative}")
+    assert missing == [], f"not in [tool.setuptools.package-data]: {missing}"
