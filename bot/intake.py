@@ -29,7 +29,7 @@ from bot.replies import CHECK_NAMES, Answered, Notice, ReceivedFile, environment
 from config.settings import Round, Settings
 from parsers.message import MessageFacts, parse_message, topmost_received
 from parsers.documents import ReadOptions
-from parsers.reading import read_documents
+from parsers.reading import member_bytes, read_documents
 from storage.db import first_start, make_engine, migrate
 from storage.files import FileStore
 from storage.models import Application, Attachment, InformationRequest, Message, Reply
@@ -111,13 +111,17 @@ def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetim
     for a in facts.attachments:
         digest = rt.store.put(a.data)
         # a ZIP / forwarded mail / .msg / winmail.dat gives one reading per document inside
-        for reading in read_documents(a.filename, a.content_type, a.data, digest, options):
+        found = read_documents(a.filename, a.content_type, a.data, digest, options)
+        inner = member_bytes(a.filename, a.content_type, a.data) if any(r.filename != a.filename for r in found) else {}
+        for reading in found:
             if reading.sha256 and reading.sha256 in seen:
                 continue  # mail-parser also surfaces the attachments of a forwarded message/rfc822 part
             seen.add(reading.sha256)
             readings.append(reading)
+            data = inner.get(reading.filename)  # a document inside a container is kept as a file of its own
             session.add(Attachment(message_id=row.id, filename=reading.filename, content_type=reading.content_type or a.content_type,
-                                   sha256=digest, size=len(a.data), role=reading.role, problem=reading.problem or ""))
+                                   sha256=rt.store.put(data) if data is not None else digest,
+                                   size=len(data if data is not None else a.data), role=reading.role, problem=reading.problem or ""))
     routing = route(rt.settings.rounds, facts.recipients, row.received_at)
     row.round_id = routing.round.id if routing.round else None
     automatic = facts.automatic or own_address(rt.settings, facts.sender)  # RFC 3834 robots, our own mail

@@ -122,6 +122,22 @@ def read_documents(filename: str, content_type: str, data: bytes, sha256: str = 
     return out
 
 
+def member_bytes(filename: str, content_type: str, data: bytes, depth: int = 0) -> dict[str, bytes]:
+    """The bytes of every document inside an attachment, under the nested name `read_documents` gives
+    its reading ("bilag.zip/referat.pdf"), so the service can keep each one as a file of its own."""
+    container = _container(filename, content_type, data)
+    if container is None or depth >= MAX_DEPTH:
+        return {filename: data}
+    unpacked = container[1](filename, data)
+    if unpacked.problem:
+        return {filename: data}
+    out: dict[str, bytes] = {}
+    for member in unpacked.members:
+        if not member.problem:
+            out.update(member_bytes(f"{filename}/{member.filename}", member.content_type, member.data, depth + 1))
+    return out
+
+
 def read_attachments(attachments: Iterable, options: ReadOptions = ReadOptions()) -> list[DocumentReading]:
     """The documents of a message's attachments (anything with filename, content_type, data), each
     distinct document once."""

@@ -14,14 +14,25 @@ AARHUS = FormSpec(municipality="Aarhus Kommune", cvr="55133018", director_name="
 
 
 def test_zip_from_a_consultant_domain_is_read_and_the_mismatch_queued(installation):
-    bundle = zip_of({"Ansøgning Aarhus.docx": form_docx(AARHUS, "headings"),
-                     "Referat BUU.pdf": minutes_pdf(MinutesSpec(municipality="Aarhus Kommune"), "table")})
+    members = {"Ansøgning Aarhus.docx": form_docx(AARHUS, "headings"),
+               "Referat BUU.pdf": minutes_pdf(MinutesSpec(municipality="Aarhus Kommune"), "table")}
+    bundle = zip_of(members)
     installation.deliver(mail(sender="Konsulent <kons@slagelse.dk>", attachments=[("ansøgning.zip", bundle)],
                               received="2025-03-20 10:00:00"))
     installation.cli("run", "--once", now="2025-03-20T10:01:00+01:00")
     [item] = installation.queue()
     assert (item["municipality"], item["cvr"], item["status"]) == ("Aarhus Kommune", "55133018", "complete")
     assert "slagelse.dk" in item["municipality_mismatch"] and "Slagelse Kommune" in item["municipality_mismatch"]
+    # each document inside the ZIP is kept as a file of its own: what the web queue offers for download
+    import sqlite3
+
+    from storage.files import FileStore
+
+    store = FileStore(installation.root / "files")
+    rows = sqlite3.connect(installation.root / "intake.db").execute("select filename, sha256, size from attachment").fetchall()
+    kept = {name: store.get(digest) for name, digest, _ in rows}
+    assert kept == {f"ansøgning.zip/{n}": data for n, data in members.items()}
+    assert all(size == len(kept[name]) for name, _, size in rows)
 
 
 def test_digital_signature_against_configured_trust_roots(tmp_path):
