@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, func, select
 
+from bot.dossier import read_attachments
 from bot.rules import Dossier, ReceivedDocument
 from config.settings import Round
 from parsers.message import MessageFacts, parse_message
 from parsers.municipalities import by_domain
-from parsers.documents import ReadOptions
-from parsers.reading import DocumentReading, read_attachments
+from parsers.reading import DocumentReading
 from storage.files import FileStore
 from storage.models import Application, Message, Reply
 
@@ -110,7 +110,7 @@ def load_dossier(session: Session, store: FileStore, round_: Round, app: Applica
     for message in messages:
         facts = parse_message(store.get(message.sha256))
         facts_list.append(facts)
-        for reading in read_attachments(facts.attachments, ReadOptions(trust_roots=trust_roots)):
+        for reading in read_attachments(facts, trust_roots):
             documents.append(ReceivedDocument(reading, message.received_at))
     first = messages[0].received_at if messages else app.received_at
     return Dossier(round=round_, received_at=first, documents=tuple(documents), messages=tuple(facts_list))

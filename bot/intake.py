@@ -19,7 +19,6 @@ from sqlmodel import Session, select
 
 from bot.applications import assign_application, load_dossier
 from bot.assessment import Assessment, assess
-from bot.check import received_time
 from bot.classify import message_kind
 from bot.dossier import read_attachments
 from bot.loops import hold_reason, own_address
@@ -97,9 +96,7 @@ def answer_from(session: Session, rt: Runtime, now: dt.datetime) -> dt.datetime:
 
 def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetime) -> Reply | None:
     """Parse, route, attach to an application, assess and queue the reply for one stored message."""
-    facts = parse_message(rt.store.get(row.sha256))
-    received_at, _ = received_time(facts, row.received_at if row.received_source == "imap-internaldate" else None, None)
-    row.received_at = received_at or row.received_at
+    facts = parse_message(rt.store.get(row.sha256))  # row.received_at was settled by store_incoming
     row.message_id = facts.message_id
     row.in_reply_to = facts.in_reply_to or ""
     row.references = " ".join(facts.references)
