@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 BIN     := .venv/bin/taskforce-intake
 PYTEST  := .venv/bin/pytest
 
-.PHONY: install demo test bench system clean
+.PHONY: install demo test bench accuracy system clean
 
 install: $(BIN)
 
@@ -25,6 +25,11 @@ test: $(BIN) system
 
 bench: $(BIN)
 	PYTHONPATH=. $(PY) benchmarks/run.py
+
+# The accuracy corpus (tests/accuracy): the stateless check on >= 320 generated mails, scored
+# against the verdicts the spec demands.  ARGS="--fast" skips the scans; ARGS="--family NAME".
+accuracy: $(BIN)
+	PYTHONPATH=. $(PY) -m tests.accuracy.run $(ARGS)
 
 clean:
 	rm -rf var .pytest_cache

@@ -77,7 +77,8 @@ def check_message(raw: bytes, settings: Settings, now: dt.datetime, file_time: d
         "municipality": municipality_json(facts, readings),
         "municipality_source": municipality_source_json(facts, readings),
         "director": director_json(readings),
-        "attachments": [{"filename": r.filename, "role": r.role, "problem": r.problem} for r in readings],
+        "attachments": [{"filename": r.filename, "role": r.role, "problem": r.problem,
+                         "parts": [{"role": role, "pages": f"{a}-{b}" if b > a else str(a)} for role, a, b in r.parts]} for r in readings],
     }
     if routing.round is None:
         out.update(checks={}, complete=False, reply="none", detail="Ingen ansøgningsrunde har denne modtageradresse.")

@@ -15,16 +15,19 @@ def is_reply(facts: MessageFacts) -> bool:
     return bool(facts.in_reply_to or facts.references or REPLY_SUBJECT.match(facts.subject))
 
 
-def message_kind(facts: MessageFacts, readings: list[DocumentReading], reference_seen: bool = False) -> Kind:
-    """A form makes an application; other readable documents in a reply (or naming a reference), or
-    minutes anywhere, make a supplement; a mail without documents is an inquiry."""
+def message_kind(facts: MessageFacts, readings: list[DocumentReading], joins_application: bool | None = None) -> Kind:
+    """A form makes an application; other documents (minutes, bilag) make a supplement only when there
+    is an application to supplement: `joins_application` says so in the service; on its own (`check`) a
+    reply is taken to join one.  A first mail with the minutes and "skemaet eftersendes" is an
+    application with the form missing.  A mail without documents is an inquiry."""
     if facts.automatic:
         return "automatic"
     roles = {r.role for r in readings}
     if "application_form" in roles:
         return "application"
-    if "minutes" in roles or (readings and (is_reply(facts) or reference_seen)):
+    joins = is_reply(facts) if joins_application is None else joins_application
+    if readings and joins:
         return "supplement"
     if readings:
-        return "application"  # documents we could not recognise: the secretariat looks (the form check says why)
+        return "application"  # minutes first, or documents we could not recognise: the checks say what is missing
     return "inquiry"

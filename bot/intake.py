@@ -130,7 +130,8 @@ def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetim
         return None
     assignment = assign_application(session, routing.round, row, facts, readings, now)
     application = assignment.application
-    row.kind = message_kind(facts, readings, assignment.by == "reference")
+    # a supplement needs an application to supplement: an earlier question (an inquiry) is none
+    row.kind = message_kind(facts, readings, not assignment.created and application.kind == "application")
     if row.kind in ("application", "supplement") and application.kind == "inquiry":
         application.kind = "application"
     row.late = late_supplement(session, routing.round, application, row, assignment.created)

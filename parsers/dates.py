@@ -1,8 +1,12 @@
 """Danish dates as people write them in forms and minutes.
 
 The regular expression only *finds* candidates ("4. oktober 2019", "d. 30 september 2019",
-"30.09.2019", "30-09-2019", "30/9 2019", "2019-09-30"); dateparser interprets them, with the day, month
-and year all required so that nothing is filled in from a clock.
+"30.09.2019", "30-09-2019", "30/9 2019", "14/1-2025", "2019-09-30"); dateparser interprets them, with the
+day, month and year all required so that nothing is filled in from a clock.
+
+A form's answer may also say "3.12.24" (a two-digit year) or "d. 9. januar" (no year at all).  Those are
+read only where the caller asks (`short_years`, `default_year`): in minutes, "27.12.04" is a KLE
+journal number, not a date.
 """
 from __future__ import annotations
 
@@ -30,6 +34,10 @@ _SETTINGS = {
 }
 
 
+_SHORT_YEAR = re.compile(r"(?<![\d.,/-])(\d{1,2})[./-](\d{1,2})[./-](\d{2})(?![\d.,/-]?\d)")
+_NO_YEAR = re.compile(rf"\b(\d{{1,2}})\.?\s*((?:{_MONTHS}))\b\.?(?!\.?\s*\d)", re.IGNORECASE)
+
+
 def parse_date(text: str) -> dt.date | None:
     """One date written in Danish, or None."""
     candidate = re.sub(r"[/\-](\d{4})$", r" \1", text.strip()) if re.fullmatch(r"\d{1,2}/\d{1,2}-\d{4}", text.strip()) else text
@@ -37,14 +45,36 @@ def parse_date(text: str) -> dt.date | None:
     return parsed.date() if parsed else None
 
 
-def find_dates(text: str) -> list[tuple[dt.date, str]]:
-    """Every date in a text, in order, with the words it was read from."""
-    found: list[tuple[dt.date, str]] = []
+def find_dates(text: str, short_years: bool = False, default_year: int | None = None) -> list[tuple[dt.date, str]]:
+    """Every date in a text, in order, with the words it was read from.  `short_years` also reads
+    "3.12.24" as 3 December 2024; `default_year` gives "d. 9. januar" that year."""
+    found: list[tuple[int, dt.date, str]] = []
+    taken: list[tuple[int, int]] = []
     for match in _CANDIDATE.finditer(text):
         value = parse_date(match.group(0))
         if value is not None and 1990 <= value.year <= 2100:
-            found.append((value, match.group(0)))
-    return found
+            found.append((match.start(), value, match.group(0)))
+            taken.append(match.span())
+    free = lambda m: not any(a < m.end() and m.start() < b for a, b in taken)  # noqa: E731
+    if short_years:
+        for match in _SHORT_YEAR.finditer(text):
+            day, month, year = (int(g) for g in match.groups())
+            value = _date(2000 + year, month, day)
+            if value and free(match):
+                found.append((match.start(), value, match.group(0)))
+    if default_year is not None:
+        for match in _NO_YEAR.finditer(text):
+            value = parse_date(f"{match.group(1)}. {match.group(2)} {default_year}")
+            if value and free(match):
+                found.append((match.start(), value, match.group(0)))
+    return [(value, words) for _, value, words in sorted(found, key=lambda f: f[0])]
+
+
+def _date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
 
 
 def first_date(text: str) -> dt.date | None:

@@ -1,8 +1,11 @@
 """The application form ("Skema til ansøgning om et Task Force forløb"): its fields, with evidence.
 
-Matches on meaning and keywords, not positions: the label and its answer may share a table row, a
-line ("CVR-nr.: 29188505") or follow each other as paragraphs.  Both template generations (2019
-Socialstyrelsen, 2025 Social- og Boligstyrelsen) and free layouts are read the same way.
+The document is first read into questions and answers from its structure (parsers/questions.py: table
+rows, two columns, paragraphs, "Label: answer"), each question matched to the official form's by
+similarity; each answer is then interpreted for its question — names, CVR, phone, e-mail, yes/no and a
+date as Danes write them.  The signature block is read as a region (parsers/signature_block.py).  Both
+template generations (2019 Socialstyrelsen, 2025 Social- og Boligstyrelsen), the handicap variant and
+municipalities' own layouts are read the same way.
 """
 from __future__ import annotations
 
@@ -12,36 +15,19 @@ from dataclasses import dataclass, field
 
 from parsers.dates import find_dates
 from parsers.municipalities import Municipality, by_cvr, cvr_is_valid, find_in_text
+from parsers.names import same_person
+from parsers.questions import Pair, find_pairs
+from parsers.signature_block import names_and_title, read_block
 from parsers.text import DocumentText, Evidence, Line
 
-# Labels and questions of the form, each a pattern on one line.  A line matching any of them ends the
-# answer of the label before it.  Labels are anchored at the start of a line, and a line that starts
-# like an answer ("Ja, …", "Nej") is never a label, so an answer that repeats the question's words
-# ("Ja, det indledende møde blev afholdt …") is read as the answer it is.
-LABELS: dict[str, re.Pattern[str]] = {
-    "municipality": re.compile(r"^(kommunenavn|kommunens navn|kommune|ansøgende kommune)\b", re.I),
-    "cvr": re.compile(r"^cvr", re.I),
-    "address": re.compile(r"^(adresse|kommunens adresse)\b", re.I),
-    "director": re.compile(
-        r"^(navn, telefon|navn og kontakt|projektansv\w*|ansvarlig direktør|direktørens navn|navn på direktør"
-        r"|(?:kontaktoplysninger på )?direktør(?:en)?\s*(?:[:(]|$))", re.I),
-    "initial_meeting": re.compile(r"^(har\b.{0,80}|er\b.{0,80}|dato for\s+(?:det\s+)?|)indledende\s+møde", re.I),
-    "political": re.compile(r"^(har\b.{0,60}|er\b.{0,60}|dato for\s+|)politisk(?:e)?\s+(?:behandl|opbakning)", re.I),
-    # "\w{6,14}ens": "Direktørens", also as OCR misreads it ("Dirertørens")
-    "signature": re.compile(r"^(direktørens\s+|[a-zæøå]{6,14}ens\s+)?underskrift\b|^direktørunderskrift\s*:?$", re.I),
-    "date": re.compile(r"^dato\s*:?", re.I),
-    "area": re.compile(r"^(hvilket område|område(?:t)?\s*:|der søges (?:om forløb )?på)", re.I),
-}
-ANSWER_START = re.compile(r"^\s*(ja|nej|yes|no)\b", re.I)
-BOILERPLATE = re.compile(r"^(der skal vedlægges referat|i givet fald|\(.*\)$|kommunen skal ved direktørunderskrift)", re.I)
-SECTION = re.compile(r"^(?:afsnit\s+)?([1-9])[.)]?\s+([A-ZÆØÅ][^.?]{2,80})$")
+SECTION = re.compile(r"^(?:afsnit\s+)?([1-9])[.)]?\s+([A-ZÆØÅ][^.?]{2,80}\??)$")
 SECTION_TITLES = {
     1: r"generelle oplysninger",
-    2: r"minimumsbetingelser|minimumskriterier",
+    2: r"minimumsbetingelser|minimumskriterier|betingelser for ansøgningen",
     3: r"motivation",
     4: r"parathed",
     5: r"øvrige aktiviteter|andre aktiviteter",
-    6: r"opstart|fremdrift",
+    6: r"opstart|fremdrift|forventninger til forløbet",
     7: r"organisatorisk|forankring",
 }
 FORM_MARKERS = (
@@ -57,8 +43,9 @@ FORM_MARKERS = (
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?:\+45\s?)?(?<!\d)(?:\d{2}\s?){3}\d{2}(?!\d)")
 NAME = re.compile(r"^[A-ZÆØÅ][a-zæøåéü'-]+(?:\s+(?:[A-ZÆØÅ][a-zæøåéü'-]+|[A-ZÆØÅ]\.|von|van|de))+$")
-YES = re.compile(r"^\s*(ja|yes)\b|\bblev afholdt\b|\bafholdt\b|\bbehandlet\b|\bgodkendt\b", re.I)
-NO = re.compile(r"^\s*nej\b|\bikke (?:\w+ )?(?:afholdt|holdt|behandlet|godkendt)|\bendnu ikke\b|\bforventes\b|\bplanlagt\b", re.I)
+YES = re.compile(r"^\s*(ja|yes)\b|\bblev afholdt\b|\bafholdt\b|\bholdt\b|\bbehandlet\b|\bgodkendt\b|\btiltrådt\b", re.I)
+NO = re.compile(r"^\s*nej\b|\bikke (?:\w+ )?(?:afholdt|holdt|behandlet|godkendt)|\bendnu ikke\b", re.I)
+NOT_YET = re.compile(r"\bforventes\b|\bplanlagt\b|\bvil blive\b|\bpåtænkt\b|\bberammet\b", re.I)
 FILLER = re.compile(r"^[_.\-–—\s:]*$")
 
 
@@ -80,12 +67,17 @@ class Answer:
 
 @dataclass(frozen=True)
 class SignatureBlock:
-    """What stands in the director's signature block: a picture, a typed name, or nothing."""
+    """What stands in the director's signature block: a picture, a typed name, or nothing; the
+    signer's title, and whether someone signed on the director's behalf ("p.v.a.") and why."""
 
     found: bool
     image: bool
     typed_name: str | None
     evidence: Evidence | None
+    title: str | None = None
+    on_behalf: bool = False
+    behalf_of: str | None = None
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,15 +116,6 @@ def form_score(text: str) -> int:
     return sum(1 for marker in FORM_MARKERS if re.search(marker, text, re.I))
 
 
-def _label_of(line: Line) -> str | None:
-    if len(line.text) > 400 or ANSWER_START.match(line.text):
-        return None
-    for name, pattern in LABELS.items():
-        if pattern.search(line.text):
-            return name
-    return None
-
-
 def _section_of(text: str) -> int | None:
     match = SECTION.match(text)
     if match and any(re.search(t, match.group(2), re.I) for t in SECTION_TITLES.values()):
@@ -145,77 +128,71 @@ def _section_of(text: str) -> int | None:
     return None
 
 
-def _after_label(text: str, pattern: re.Pattern[str]) -> str:
-    """What follows a label on its own line after a colon or question mark: "CVR-nr.: 29188505" ->
-    "29188505"; "Har der været … møde? Ja, d. 4. oktober" -> "Ja, d. 4. oktober"."""
-    match = pattern.search(text)
-    if not match:
-        return ""
-    rest = text[match.end():]
-    if "?" in rest:
-        return rest.rsplit("?", 1)[1].strip(" :-–\t")
-    if ":" in rest:
-        return rest.split(":", 1)[1].strip(" :-–\t")
-    return ""
+def _numbered_headings(lines: tuple[Line, ...]) -> dict[int, int]:
+    """Section headings by their numbers alone ("3. Hvorfor søger vi?", "4. Er vi klar?"): numbered
+    lines outside tables that run 1, 2, 3 … in order, at least three of them, are the form's sections
+    whatever the municipality titled them."""
+    found: dict[int, int] = {}
+    last = 0
+    for i, line in enumerate(lines):
+        match = SECTION.match(line.text) if line.cell is None and not line.image and len(line.text) < 70 else None
+        if match and last < int(match.group(1)) <= last + 2:
+            found[i] = last = int(match.group(1))
+    return found if len(found) >= 3 else {}
 
 
 class _Reader:
+    """The document's lines, its section headings and its question/answer pairs."""
+
     def __init__(self, doc: DocumentText) -> None:
         self.doc = doc
         self.lines = doc.lines
-        self.labels = [_label_of(line) for line in self.lines]
-        self.sections = [_section_of(line.text) for line in self.lines]
+        numbered = _numbered_headings(self.lines)
+        self.sections = [numbered.get(i) or (_section_of(line.text) if not line.image else None) for i, line in enumerate(self.lines)]
+        self.pairs = find_pairs(self.lines, [s is not None for s in self.sections])
+        self._reference: dt.date | None | bool = False
 
-    def answer(self, index: int, limit: int = 6) -> tuple[str, int]:
-        """The answer to the label at `index`: the rest of its line, else the lines that follow, until
-        the next label or section heading.  Returns the text and the index of its first line."""
-        name = self.labels[index]
-        same_line = _after_label(self.lines[index].text, LABELS[name]) if name else ""
-        if FILLER.match(same_line) or BOILERPLATE.match(same_line):
-            same_line = ""
-        parts: list[str] = [same_line] if same_line else []
-        start = index + 1 if same_line else self._question_end(index) + 1
-        for j in range(start, min(len(self.lines), start + limit)):
-            if self.labels[j] or self.sections[j] or self.lines[j].image:
-                break
-            text = self.lines[j].text
-            if FILLER.match(text) or BOILERPLATE.match(text):
-                continue
-            parts.append(text)
-        return " ".join(parts).strip(), (index if same_line else start)
+    def first(self, name: str, before: int | None = None) -> Pair | None:
+        """The first question of that kind that was answered (else the first asked)."""
+        asked = [p for p in self.pairs if p.field == name and (before is None or p.at < before)]
+        return next((p for p in asked if p.inline or p.answer), asked[0] if asked else None)
 
-    def _question_end(self, index: int) -> int:
-        """A question wrapped over several lines ends at the line with its question mark."""
-        if "?" in self.lines[index].text or ":" in self.lines[index].text:
-            return index
-        for j in range(index + 1, min(len(self.lines), index + 4)):
-            text = self.lines[j].text
-            if self.labels[j] or self.sections[j] or ANSWER_START.match(text):
-                return index
-            if "?" in text:
-                return j
-        return index
+    def texts(self, pair: Pair) -> list[str]:
+        """The answer's lines as text (the one on the question's own line first)."""
+        return ([pair.inline] if pair.inline else []) + [self.lines[i].text for i in pair.answer if not self.lines[i].image]
 
-    def find(self, name: str, start: int = 0) -> int | None:
-        return next((i for i in range(start, len(self.lines)) if self.labels[i] == name), None)
+    def evidence(self, pair: Pair, snippet: str | None = None) -> Evidence:
+        at = pair.answer[0] if pair.answer and not pair.inline else pair.at
+        return self.doc.evidence(at, snippet)
 
-    def field(self, name: str) -> Field | None:
-        i = self.find(name)
-        if i is None:
+    def reference_date(self) -> dt.date | None:
+        """The latest full date the form carries (its signing date, the round's deadline): the year of
+        an answer that says only "d. 9. januar"."""
+        if self._reference is False:
+            dates = [d for d, _ in find_dates(self.doc.text)]
+            self._reference = max(dates) if dates else None
+        return self._reference  # type: ignore[return-value]
+
+    def dates(self, text: str) -> list[dt.date]:
+        found = find_dates(text, short_years=True)
+        if not found and re.search(r"\d", text):
+            reference = self.reference_date()
+            if reference is not None:
+                found = [(d if d <= reference else d.replace(year=d.year - 1), w)
+                         for d, w in find_dates(text, short_years=True, default_year=reference.year)]
+        return [d for d, _ in found]
+
+    def yes_no(self, name: str) -> Answer | None:
+        pair = self.first(name)
+        if pair is None:
             return None
-        text, at = self.answer(i)
-        return Field(text, self.doc.evidence(at if at < len(self.lines) else i, text or None)) if text else None
-
-    def section_two_yes_no(self, name: str) -> Answer | None:
-        i = self.find(name)
-        if i is None:
-            return None
-        text, at = self.answer(i)
+        text = " ".join(self.texts(pair)).strip()
         if not text:
-            return Answer("", False, None, self.doc.evidence(i))
-        dates = find_dates(text)
-        yes = not NO.search(text) and bool(YES.search(text) or dates)
-        return Answer(text, yes, dates[0][0] if dates else None, self.doc.evidence(min(at, len(self.lines) - 1), text))
+            return Answer("", False, None, self.doc.evidence(pair.at))
+        dates = self.dates(text)
+        said_yes = re.match(r"^\s*(ja|yes)\b", text, re.I) is not None
+        yes = not NO.search(text) and (said_yes or not NOT_YET.search(text)) and bool(YES.search(text) or dates)
+        return Answer(text, yes, dates[0] if dates else None, self.evidence(pair, text))
 
 
 def _section_one_end(reader: _Reader) -> int:
@@ -223,8 +200,13 @@ def _section_one_end(reader: _Reader) -> int:
 
 
 def _municipality(reader: _Reader, end: int) -> tuple[Field | None, Municipality | None]:
-    for i in range(end):
-        named = find_in_text(reader.lines[i].text)
+    pair = reader.first("municipality", end)
+    candidates = [(i, reader.lines[i].text) for i in pair.answer] if pair else []
+    if pair and pair.inline:
+        candidates.insert(0, (pair.at, pair.inline))
+    candidates += [(i, reader.lines[i].text) for i in range(end)]  # the letterhead, a heading
+    for i, text in candidates:
+        named = find_in_text(text)
         if named:
             return Field(named[0].name, reader.doc.evidence(i, named[1])), named[0]
     return None, None
@@ -234,36 +216,59 @@ CVR = re.compile(r"(?<!\d)(\d{2} ?\d{2} ?\d{2} ?\d{2})(?!\d)")
 
 
 def _cvr(reader: _Reader, end: int) -> Field | None:
-    """The CVR number after its label, on the same line or the next."""
+    """The CVR number: the answer to its question, else a number after "CVR" in section 1."""
+    pair = reader.first("cvr", end)
+    if pair:
+        for text, i in zip(reader.texts(pair), ([pair.at] if pair.inline else []) + list(pair.answer)):
+            found = CVR.search(text)
+            if found:
+                return Field(found.group(1).replace(" ", ""), reader.doc.evidence(i))
     for i in range(end):
-        if not re.search(r"\bcvr", reader.lines[i].text, re.I):
+        label = re.search(r"\bcvr", reader.lines[i].text, re.I)
+        if not label:
             continue
         for j in (i, i + 1):
             if j < len(reader.lines):
-                after = reader.lines[j].text[re.search(r"\bcvr", reader.lines[j].text, re.I).end():] if j == i else reader.lines[j].text
-                match = CVR.search(after)
-                if match:
-                    return Field(match.group(1).replace(" ", ""), reader.doc.evidence(j))
+                after = reader.lines[j].text[label.end():] if j == i else reader.lines[j].text
+                found = CVR.search(after)
+                if found:
+                    return Field(found.group(1).replace(" ", ""), reader.doc.evidence(j))
     return None
 
 
-def _director(reader: _Reader) -> tuple[Field | None, Field | None, Field | None]:
-    i = reader.find("director")
-    if i is None:
-        return None, None, None
-    text, at = reader.answer(i)
-    if not text:
-        return None, None, None
-    evidence = reader.doc.evidence(min(at, len(reader.lines) - 1), text)
+def _titled_name(reader: _Reader, end: int) -> Field | None:
+    """Section 1 without a recognisable label (a scan that lost it): a name with a director's title on
+    its own line or the next ones ("Susanne Jensen" / "Stilling" / "Direktør, Børn og Familie")."""
+    for i in range(min(end, len(reader.lines))):
+        names, title = names_and_title(reader.lines[i].text)
+        if not names or find_in_text(names[0]):
+            continue
+        near = [title or ""] + [reader.lines[j].text for j in range(i + 1, min(end, i + 4))]
+        if any(re.search(r"(?<!vice)direktør", t, re.I) and len(t) < 80 for t in near):
+            return Field(names[0], reader.doc.evidence(i))
+    return None
+
+
+def _director(reader: _Reader, end: int) -> tuple[Field | None, Field | None, Field | None]:
+    pair = reader.first("director", end) or reader.first("director")
+    texts = reader.texts(pair) if pair else []
+    if pair is None or not texts:
+        return _titled_name(reader, end), None, None
+    text = "\n".join(texts)
+    evidence = reader.evidence(pair, " ".join(texts))
     email = EMAIL.search(text)
     phone = PHONE.search(EMAIL.sub(" ", text))
-    rest = EMAIL.sub(" ", text)
-    rest = PHONE.sub(" ", rest)
-    rest = re.sub(r"\b(tlf|telefon|mobil|e-?mail|mail|navn|direktør|projektansvarlig)\b\.?:?", " ", rest, flags=re.I)
-    chunks = [c.strip(" ,;:()-–") for c in re.split(r"[,;\n/]|\s{2,}", rest)]
-    # a first name typed (or OCR'd: "J" -> "j") in lower case: "jens Peter Holm"
-    chunks = [c[:1].upper() + c[1:] if c[:1].islower() and NAME.match(c[:1].upper() + c[1:]) else c for c in chunks]
-    name = next((c for c in chunks if NAME.match(c)), None)
+    rest = PHONE.sub(" ", EMAIL.sub(" ", text))
+    rest = re.sub(r"\b(tlf|telefon|mobil|mobilnr|e-?mail|mail)\b\.?\s*:?", "  ", rest, flags=re.I)
+    name = None
+    for line in rest.split("\n"):
+        line = re.sub(r"^\s*(navn|direktør|projektansvarlig|ansvarlig)\s*:\s*", "", line, flags=re.I)
+        # a first name typed (or OCR'd: "J" -> "j") in lower case: "jens Peter Holm"
+        line = line[:1].upper() + line[1:] if line[:1].islower() else line
+        names, _ = names_and_title(line)
+        if names:
+            name = names[0]
+            break
     return (
         Field(name, evidence) if name else None,
         Field(phone.group(0).strip(), evidence) if phone else None,
@@ -271,31 +276,44 @@ def _director(reader: _Reader) -> tuple[Field | None, Field | None, Field | None
     )
 
 
-def _signature(reader: _Reader) -> SignatureBlock:
-    """The last signature label before section 3 (the instruction sentence above it is not the block)."""
-    labels = [i for i, name in enumerate(reader.labels) if name == "signature"]
-    if not labels:
-        return SignatureBlock(False, False, None, None)
-    i = labels[-1]
-    image, typed, where = False, None, i
-    same_line = _after_label(reader.lines[i].text, LABELS["signature"])
-    if same_line and NAME.match(same_line):
-        typed = same_line
-    for j in range(i + 1, min(len(reader.lines), i + 8)):
-        line = reader.lines[j]
-        if reader.sections[j] or (reader.labels[j] and reader.labels[j] not in ("date", "director")):
+def _signature_region(reader: _Reader, pair: Pair) -> list[tuple[int, Line]]:
+    """The block's lines: everything after the signature question up to the next section heading or
+    the next question (the director's title line, "Direktør", is part of the block)."""
+    out: list[tuple[int, Line]] = []
+    label_rows = {reader.lines[pair.at].cell[:2]} if reader.lines[pair.at].cell else set()
+    question_end = pair.at
+    while question_end + 1 < len(reader.lines) and reader.lines[question_end + 1].text in pair.question and \
+            reader.lines[question_end + 1].cell == reader.lines[pair.at].cell and not reader.lines[question_end + 1].image:
+        question_end += 1  # the label's own wrapped lines
+    if pair.inline:
+        out.append((pair.at, Line(pair.inline, reader.lines[pair.at].location)))
+    later = [p.at for p in reader.pairs if p.at > pair.at and p.field not in ("signature", "director")]
+    stop = min(later) if later else len(reader.lines)
+    for i in range(question_end + 1, min(stop, question_end + 14)):
+        line = reader.lines[i]
+        if reader.sections[i] is not None:
             break
-        if line.image:
-            image, where = True, j
-        elif reader.labels[j] == "date" or FILLER.match(line.text):
-            continue
-        else:
-            candidate = re.sub(r"^(navn|underskrevet af)\s*:?\s*", "", line.text, flags=re.I).split(",")[0].strip()
-            if typed is None and NAME.match(candidate):
-                typed, where = candidate, j
-    evidence = reader.doc.evidence(where)
-    return SignatureBlock(True, image, typed, evidence)
+        if line.cell and line.cell[:2] not in label_rows and label_rows and len(out) >= 3 and line.cell[0] != reader.lines[pair.at].cell[0]:
+            break
+        out.append((i, line))
+    return out
 
+
+def _signature(reader: _Reader, director: str | None) -> SignatureBlock:
+    """The last signature question before section 3 (the instruction sentence above it is not the
+    block), read as a region."""
+    section_three = next((i for i, s in enumerate(reader.sections) if s and s >= 3), len(reader.lines))
+    pairs = [p for p in reader.pairs if p.field == "signature"]
+    before = [p for p in pairs if p.at < section_three] or pairs
+    if not before:
+        return SignatureBlock(False, False, None, None)
+    pair = before[-1]
+    ocr = bool(reader.doc.ocr_pages)
+    signer = read_block(_signature_region(reader, pair), director, lambda a, b: same_person(a, b, ocr))
+    where = signer.at if signer.at is not None else pair.at
+    evidence = reader.doc.evidence(where) if where != pair.at or not pair.inline else reader.doc.evidence(pair.at)
+    return SignatureBlock(True, signer.picture is not None, signer.name, evidence, signer.title, signer.on_behalf,
+                          signer.behalf_of, signer.why)
 
 # The template's own questions in sections 3-7 (both generations).  What is left of a section once
 # they are taken out is the municipality's answer.
@@ -350,6 +368,16 @@ def _sections(reader: _Reader) -> tuple[Section, ...]:
     return tuple(found[n] for n in sorted(found))
 
 
+FORM_FIELDS = frozenset({"municipality", "cvr", "director", "initial_meeting", "political", "signature"})
+
+
+def form_questions(doc: DocumentText) -> frozenset[str]:
+    """Which of the form's own questions a document asks, found by its structure (a label and its
+    answer): minutes and letters mention the Task Force, the director and the initial meeting, but only
+    the form asks for the CVR number, the director's signature and the political treatment."""
+    return frozenset(p.field for p in _Reader(doc).pairs) & FORM_FIELDS
+
+
 def read_form(doc: DocumentText) -> FormFacts:
     """All fields of the form that can be read from a document (empty facts when it is not the form)."""
     score = form_score(doc.text)
@@ -361,21 +389,23 @@ def read_form(doc: DocumentText) -> FormFacts:
     cvr_field = _cvr(reader, end)
     if record is None and cvr_field:
         record = by_cvr(cvr_field.value)
-    name, phone, email = _director(reader)
+    name, phone, email = _director(reader, end)
+    address = reader.first("address", end)
+    area = reader.first("area")
     return FormFacts(
         filename=doc.filename,
         score=score,
         municipality=municipality_field,
         municipality_record=record,
-        address=reader.field("address"),
+        address=Field(" ".join(reader.texts(address)), reader.evidence(address)) if address and reader.texts(address) else None,
         cvr=cvr_field,
         cvr_valid=bool(cvr_field and cvr_is_valid(cvr_field.value)),
         director_name=name,
         director_phone=phone,
         director_email=email,
-        initial_meeting=reader.section_two_yes_no("initial_meeting"),
-        political=reader.section_two_yes_no("political"),
-        signature=_signature(reader),
+        initial_meeting=reader.yes_no("initial_meeting"),
+        political=reader.yes_no("political"),
+        signature=_signature(reader, name.value if name else None),
         sections=_sections(reader),
-        area=reader.field("area"),
+        area=Field(" ".join(reader.texts(area)), reader.evidence(area)) if area and reader.texts(area) else None,
     )

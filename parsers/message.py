@@ -108,6 +108,22 @@ def _attachment(part: dict) -> Attachment:
     return Attachment(name, content_type, data)
 
 
+INLINE_IMAGE_BYTES = 100_000  # a logo or a signature picture in the body; a pasted scan of a page is larger
+
+
+def body_image(part: dict, html: str) -> bool:
+    """A picture of the mail body itself (a logo in the sender's signature), not an attachment: an
+    image with a Content-ID that the HTML body shows (`cid:`) or that is marked inline.  A large
+    picture is kept as an attachment: someone may have pasted the scanned form into the mail."""
+    cid = str(part.get("content-id") or "").strip().strip("<>")
+    if not cid or not str(part.get("mail_content_type") or "").lower().startswith("image/"):
+        return False
+    shown = f"cid:{cid}".lower() in html.lower()
+    inline = str(part.get("content-disposition") or "").lower().startswith("inline")
+    size = len(part.get("payload") or "") * 3 // 4
+    return (shown or inline) and size <= INLINE_IMAGE_BYTES
+
+
 def _ids(value: str) -> tuple[str, ...]:
     return tuple(re.findall(r"<[^<>\s]+>", value))
 
@@ -136,7 +152,7 @@ def parse_message(raw: bytes) -> MessageFacts:
         date_header=date_header,
         received_at=topmost_received(msg),
         body=body,
-        attachments=tuple(_attachment(part) for part in mail.attachments),
+        attachments=tuple(_attachment(part) for part in mail.attachments if not body_image(part, "\n".join(mail.text_html))),
         automatic=automatic_reason(msg, sender.lower(), subject),
         links=tuple(dict.fromkeys(LINK.findall(body))),
     )

@@ -10,18 +10,20 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Literal
 
 from parsers.documents import ReadOptions, extract
 from parsers.documents.archive import is_zip, unpack_zip
 from parsers.documents.containers import Unpacked
 from parsers.documents.mailparts import is_eml, is_msg, is_tnef, unpack_eml, unpack_msg, unpack_tnef
-from parsers.form import FormFacts, form_score, read_form
+from parsers.form import FormFacts, form_questions, form_score, read_form
 from parsers.minutes import MinutesFacts, read_minutes
+from parsers.parts import Part, split_parts
 from parsers.text import DocumentText
 
 Role = Literal["application_form", "minutes", "other", "unreadable"]
+FORM_MIN_QUESTIONS = 4  # of the six questions only the form asks (parsers.form.FORM_FIELDS)
 MAX_DEPTH = 3  # a ZIP in a forwarded mail in a .msg is as deep as it goes
 
 CONTAINERS: tuple[tuple[str, Callable[[str, str, bytes], bool], Callable[[str, bytes], Unpacked]], ...] = (
@@ -41,23 +43,67 @@ class DocumentReading:
     text: DocumentText
     form: FormFacts | None = None
     minutes: MinutesFacts | None = None
+    parts: tuple[tuple[str, int, int], ...] = ()  # (role, first page, last page) of a combined document
 
     @property
     def problem(self) -> str | None:
         return self.text.unreadable
 
 
+def _best_minutes(found: list[MinutesFacts]) -> MinutesFacts | None:
+    """Of several minutes in one document (the committee's, then the council's), the one the political
+    backing rule would settle on: an approved item first, then one still to be read by a person."""
+    for wanted in (lambda m: m.kind == "referat" and m.decision == "approved" and m.item is not None,
+                   lambda m: m.kind == "referat" and m.decision in ("approved", "none")):
+        chosen = [m for m in found if wanted(m)]
+        if chosen:
+            return chosen[-1]
+    return found[0] if found else None  # nothing decided: the whole document's reading, when it was made
+
+
+def _from_parts(text: DocumentText, parts: tuple[Part, ...], content_type: str, sha256: str) -> DocumentReading | None:
+    """A document made of several (form pages, then minutes pages, then an org chart): the form read
+    from its own pages, the minutes from theirs.  None when no part is the form or minutes."""
+    form_parts = [p for p in parts if p.role == "application_form"]
+    found = [m for m in (read_minutes(p.text) for p in parts if p.role == "minutes") if m.is_minutes]
+    if not form_parts and not found:
+        return None
+    if not form_parts:
+        # minutes and annexes only: the whole document as one reading competes too, in case a page
+        # the split took for an annex still belonged to the minutes
+        whole = read_minutes(text)
+        found = ([whole] if whole.is_minutes else []) + found
+    form = None
+    if form_parts:
+        lines = tuple(line for p in form_parts for line in p.text.lines)
+        form = read_form(replace(text, lines=lines))  # the pages of the form only; its signatures stay
+    role: Role = "application_form" if form else "minutes"
+    spans = tuple((p.role, p.first_page, p.last_page) for p in parts)
+    return DocumentReading(text.filename, content_type, sha256, role, text, form=form, minutes=_best_minutes(found), parts=spans)
+
+
 def classify(text: DocumentText, content_type: str = "", sha256: str = "") -> DocumentReading:
     """Minutes often mention the application, so a document whose title says referat/dagsorden is
-    minutes unless it carries most of the form's landmarks too."""
+    minutes unless it carries most of the form's landmarks too.  A document that is several documents
+    (`split_parts`) is read part by part."""
     filename = text.filename
     if text.unreadable:
         return DocumentReading(filename, content_type, sha256, "unreadable", text)
-    minutes = read_minutes(text)
+    parts = split_parts(text)
+    if len(parts) > 1:
+        combined = _from_parts(text, parts, content_type, sha256)
+        if combined is not None:
+            return combined
     score = form_score(text.text)
-    if score >= 4 and not (minutes.is_minutes and score < 6):
+    # a document that asks the form's own questions (CVR, director, initial meeting, political
+    # treatment, signature) is the form, whatever its title or a mention of "vedlagte referat" says
+    asks = form_questions(text) if 3 <= score < 6 else frozenset()
+    if len(asks) >= FORM_MIN_QUESTIONS:
         return DocumentReading(filename, content_type, sha256, "application_form", text, form=read_form(text))
-    if minutes.is_minutes:
+    minutes = read_minutes(text) if score < 6 else None  # with most of the form's landmarks it is the form
+    if score >= 4 and not (minutes and minutes.is_minutes and score < 6):
+        return DocumentReading(filename, content_type, sha256, "application_form", text, form=read_form(text))
+    if minutes and minutes.is_minutes:
         return DocumentReading(filename, content_type, sha256, "minutes", text, minutes=minutes)
     return DocumentReading(filename, content_type, sha256, "other", text)
 

@@ -26,11 +26,19 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a document in reading order.  `image` marks an embedded picture at this place."""
+    """One line of a document in reading order.  `image` marks an embedded picture at this place.
+
+    The structure a reader needs to pair a question with its answer travels with the line: `cell` is
+    (table, row, column) when the line stands in a table cell (a ruled one, or label and answer side by
+    side in two columns of a PDF), `block` numbers the paragraph a line belongs to (the lines of one
+    Word paragraph split at soft line breaks share it), `page` is the 1-based page where known."""
 
     text: str
     location: str
     image: bool = False
+    cell: tuple[int, int, int] | None = None
+    block: int | None = None
+    page: int | None = None
 
 
 @dataclass(frozen=True)

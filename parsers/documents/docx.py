@@ -12,20 +12,27 @@ from parsers.documents import register
 from parsers.text import IMAGE_MARK, DocumentText, Line, clean
 
 _P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (qn(t) for t in ("w:p", "w:tbl", "w:tr", "w:tc", "w:sdt", "w:sdtContent"))
-_T, _TXBX = qn("w:t"), qn("w:txbxContent")
+_T, _TXBX, _TAB = qn("w:t"), qn("w:txbxContent"), qn("w:tab")
+_BREAKS, _BR_TYPE = (qn("w:br"), qn("w:cr")), qn("w:type")
 _PICTURE_TAGS = ("{http://schemas.openxmlformats.org/drawingml/2006/main}blip", "{urn:schemas-microsoft-com:vml}imagedata")
 
 
-def _paragraph_text(p) -> str:
-    parts: list[str] = []
+def _paragraph_lines(p) -> list[str]:
+    """The lines of one paragraph: a soft line break (Shift+Enter) starts a new line, as it does on
+    the page, so "Slagelse, den 17. marts 2025 / Mette Hansen / Direktør" stay three lines."""
+    lines: list[list[str]] = [[]]
     for node in p.iter():
         if node.tag == _T and node.text:
-            parts.append(node.text)
-        elif node.tag in (qn("w:tab"),):
-            parts.append(" ")
-        elif node.tag in (qn("w:br"), qn("w:cr")):
-            parts.append(" ")
-    return clean("".join(parts))
+            lines[-1].append(node.text)
+        elif node.tag == _TAB:
+            lines[-1].append(" ")
+        elif node.tag in _BREAKS and node.get(_BR_TYPE) not in ("page", "column"):
+            lines.append([])
+    return [text for text in (clean("".join(parts)) for parts in lines) if text]
+
+
+def _paragraph_text(p) -> str:
+    return " ".join(_paragraph_lines(p))
 
 
 def _has_picture(p) -> bool:
@@ -33,32 +40,32 @@ def _has_picture(p) -> bool:
 
 
 class _Walker:
-    """Walks the XML in document order and numbers paragraphs and tables for the evidence."""
+    """Walks the XML in document order and numbers paragraphs and tables for the evidence; every line
+    of a table cell carries the cell's (table, row, column)."""
 
     def __init__(self) -> None:
         self.lines: list[Line] = []
         self.paragraph = 0
         self.table = 0
 
-    def block(self, element, where: str | None = None) -> None:
+    def block(self, element, where: str | None = None, cell: tuple[int, int, int] | None = None) -> None:
         for child in element:
             if child.tag == _P:
-                self.para(child, where)
+                self.para(child, where, cell)
             elif child.tag == _TBL:
                 self.tbl(child)
             elif child.tag == _SDT:
                 content = child.find(_SDT_CONTENT)
                 if content is not None:
-                    self.block(content, where)
+                    self.block(content, where, cell)
 
-    def para(self, p, where: str | None) -> None:
+    def para(self, p, where: str | None, cell: tuple[int, int, int] | None) -> None:
         self.paragraph += 1
         location = where or f"afsnit {self.paragraph}"
-        text = _paragraph_text(p)
-        if text:
-            self.lines.append(Line(text, location))
+        for text in _paragraph_lines(p):
+            self.lines.append(Line(text, location, cell=cell, block=self.paragraph))
         if _has_picture(p):
-            self.lines.append(Line(IMAGE_MARK, location, image=True))
+            self.lines.append(Line(IMAGE_MARK, location, image=True, cell=cell, block=self.paragraph))
 
     def tbl(self, tbl) -> None:
         self.table += 1
@@ -66,8 +73,8 @@ class _Walker:
         for r, row in enumerate(tbl.iter(_TR), start=1):
             if row.getparent() is not None and row.getparent() is not tbl:
                 continue  # a nested table's rows are walked with that table
-            for cell in row.findall(_TC):
-                self.block(cell, f"tabel {number}, række {r}")
+            for c, cell in enumerate(row.findall(_TC), start=1):
+                self.block(cell, f"tabel {number}, række {r}, celle {c}", (number, r, c))
 
 
 def _parts_text(parts, label: str) -> list[Line]:

@@ -25,8 +25,10 @@ def _text(node) -> str:
             parts.append(str(child.data))
         elif child.qname == (TEXTNS, "s"):
             parts.append(" " * int(child.getAttribute("c") or 1))
-        elif child.qname in ((TEXTNS, "tab"), (TEXTNS, "line-break")):
+        elif child.qname == (TEXTNS, "tab"):
             parts.append(" ")
+        elif child.qname == (TEXTNS, "line-break"):
+            parts.append("\n")  # a soft line break starts a new line, as on the page
         elif child.qname != (DRAWNS, "frame"):
             parts.append(_text(child))
     return "".join(parts)
@@ -43,28 +45,28 @@ class _Walker:
         self.paragraph = 0
         self.table = 0
 
-    def block(self, node, where: str | None = None) -> None:
+    def block(self, node, where: str | None = None, cell: tuple[int, int, int] | None = None) -> None:
         for child in node.childNodes:
             if child.nodeType != child.ELEMENT_NODE:
                 continue
             if child.qname in _PARAGRAPHS:
-                self.para(child, where)
+                self.para(child, where, cell)
             elif child.qname == (TABLENS, "table"):
                 self.tbl(child)
             elif child.qname in _CONTAINERS:
-                self.block(child, where)
+                self.block(child, where, cell)
 
-    def para(self, p, where: str | None) -> None:
+    def para(self, p, where: str | None, cell: tuple[int, int, int] | None = None) -> None:
         self.paragraph += 1
         location = where or f"afsnit {self.paragraph}"
-        text = clean(_text(p))
-        if text:
-            self.lines.append(Line(text, location))
+        for text in _text(p).split("\n"):
+            if clean(text):
+                self.lines.append(Line(clean(text), location, cell=cell, block=self.paragraph))
         for frame in p.getElementsByType(draw.Frame):
             for box in frame.getElementsByType(draw.TextBox):
-                self.block(box, location)
+                self.block(box, location, cell)
         if _has_picture(p):
-            self.lines.append(Line(IMAGE_MARK, location, image=True))
+            self.lines.append(Line(IMAGE_MARK, location, image=True, cell=cell, block=self.paragraph))
 
     def tbl(self, node) -> None:
         self.table += 1
@@ -73,9 +75,9 @@ class _Walker:
         for group in (c for c in node.childNodes if c.nodeType == c.ELEMENT_NODE and c.qname in _CONTAINERS):
             rows += [r for r in group.childNodes if r.nodeType == r.ELEMENT_NODE and r.qname == (TABLENS, "table-row")]
         for r, row in enumerate(rows, start=1):
-            for cell in row.childNodes:
-                if cell.nodeType == cell.ELEMENT_NODE and cell.qname == (TABLENS, "table-cell"):
-                    self.block(cell, f"tabel {number}, række {r}")
+            cells = [c for c in row.childNodes if c.nodeType == c.ELEMENT_NODE and c.qname == (TABLENS, "table-cell")]
+            for c, cell in enumerate(cells, start=1):
+                self.block(cell, f"tabel {number}, række {r}, celle {c}", (number, r, c))
 
 
 class OdtExtractor:
