@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from parsers.dates import find_dates
 from parsers.municipalities import Municipality, by_cvr, cvr_is_valid, find_in_text
 from parsers.names import same_person
-from parsers.questions import Pair, find_pairs
+from parsers.questions import Pair, find_pairs, is_instruction
 from parsers.signature_block import names_and_title, read_block
 from parsers.text import DocumentText, Evidence, Line
 
@@ -47,6 +47,7 @@ YES = re.compile(r"^\s*(ja|yes)\b|\bblev afholdt\b|\bafholdt\b|\bholdt\b|\bbehan
 NO = re.compile(r"^\s*nej\b|\bikke (?:\w+ )?(?:afholdt|holdt|behandlet|godkendt)|\bendnu ikke\b", re.I)
 NOT_YET = re.compile(r"\bforventes\b|\bplanlagt\b|\bvil blive\b|\bpåtænkt\b|\bberammet\b", re.I)
 FILLER = re.compile(r"^[_.\-–—\s:]*$")
+NEXT_QUESTION = re.compile(r"politisk|referat|vedlæg|udvalg|byråd|kommunalbestyrelse|beslutning", re.I)
 
 
 @dataclass(frozen=True)
@@ -182,8 +183,30 @@ class _Reader:
                          for d, w in find_dates(text, short_years=True, default_year=reference.year)]
         return [d for d, _ in found]
 
+    def by_position(self) -> Pair | None:
+        """The initial meeting's question where its words were lost (a poor scan): section 2 asks it
+        first, before the political treatment; its answer is what stands after the last line of the
+        question (a "?") and before that next question."""
+        start = next((i for i, s in enumerate(self.sections) if s == 2), None)
+        later = [p.at for p in self.pairs if p.field in ("political", "signature") and start is not None and p.at > start]
+        if start is None or not later:
+            return None
+        region = [i for i in range(start + 1, min(later)) if not self.lines[i].image and not is_instruction(self.lines[i].text)]
+        asked = [k for k, i in enumerate(region) if re.search(r"\?|givet fald|hvornår", self.lines[i].text, re.I)]
+        if not asked:
+            return None
+        answer: list[int] = []
+        for i in region[asked[-1] + 1:]:
+            if NEXT_QUESTION.search(self.lines[i].text):
+                break  # the political question, its words lost too, and its answer
+            answer.append(i)
+        inline = re.split(r"\?|givet fald|hvornår", self.lines[region[asked[-1]]].text, flags=re.I)[-1].strip(" :-–\t")
+        if not answer and len(inline) <= 2:
+            return None
+        return Pair("initial_meeting", self.lines[region[0]].text, region[0], tuple(answer), inline if len(inline) > 2 else "")
+
     def yes_no(self, name: str) -> Answer | None:
-        pair = self.first(name)
+        pair = self.first(name) or (self.by_position() if name == "initial_meeting" else None)
         if pair is None:
             return None
         text = " ".join(self.texts(pair)).strip()
@@ -306,7 +329,12 @@ def _signature(reader: _Reader, director: str | None) -> SignatureBlock:
     pairs = [p for p in reader.pairs if p.field == "signature"]
     before = [p for p in pairs if p.at < section_three] or pairs
     if not before:
-        return SignatureBlock(False, False, None, None)
+        # no label left (a scan that lost it, a rewritten commitment sentence): the last line before
+        # section 3 that speaks of the signature opens the block
+        said = [i for i in range(section_three) if re.search(r"underskrift", reader.lines[i].text, re.I)]
+        if not said:
+            return SignatureBlock(False, False, None, None)
+        before = [Pair("signature", reader.lines[said[-1]].text, said[-1], ())]
     pair = before[-1]
     ocr = bool(reader.doc.ocr_pages)
     signer = read_block(_signature_region(reader, pair), director, lambda a, b: same_person(a, b, ocr))

@@ -216,6 +216,11 @@ def _kind(doc: DocumentText) -> Kind | None:
         return "dagsorden"
     if re.search(r"\bmøde(dato|sted|tidspunkt)?\b", head, re.I) and re.search(r"\bbeslutning\b", doc.text, re.I):
         return "referat"
+    # a meeting system's page without the word: the body and the date it met on top, then items
+    # whose decision is labelled ("Udvalget for Børn og Familie 24-02-2025" … "Beslutning" / "Godkendt.")
+    top = "\n".join(line.text for line in doc.lines[:4])
+    if BODY.search(top) and DATE_LIKE.search(top) and any(decision_label(line.text) is not None for line in doc.lines):
+        return "referat"
     return None
 
 

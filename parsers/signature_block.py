@@ -64,7 +64,10 @@ def _capitalised(chunk: str) -> str:
 def names_and_title(text: str) -> tuple[tuple[str, ...], str | None]:
     """ "Mette Kjær Hansen, direktør" -> the name and the title; "p.v.a. Mette Hansen / Lars Nielsen,
     afdelingschef" -> both names and the title."""
-    chunks = [c.strip(" ,;:()-–") for c in re.split(r"\s*[,/;|]\s*|\s+[-–]\s+", text) if c.strip(" ,;:()-–")]
+    # a stray dot or quote from a scan ("Maja. Brandt Jørgensen", "\"Maribo") is no part of a word
+    text = re.sub(r"(\w{2,})\.(?=\s+[A-ZÆØÅ])", r"\1", text).replace('"', " ")
+    text = re.sub(r"(\s+[A-ZÆØÅ]{2,4}\b[^\w]*)+$", "", text)  # "Ole Nielsen HEN": a scan's specks read as capitals
+    chunks = [c.strip(" ,;:()-–'»«") for c in re.split(r"\s*[,/;|]\s*|\s+[-–]\s+", text) if c.strip(" ,;:()-–'»«")]
     names: list[str] = []
     title = None
     for k, chunk in enumerate(chunks):

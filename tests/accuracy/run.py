@@ -153,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-j", "--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--id", action="append", default=[], help="only these case ids (repeatable)")
     parser.add_argument("--json", default=str(ROOT / "var" / "accuracy.json"), help="where to write the results")
+    parser.add_argument("--seed", default="", help="draw another corpus of the same families (a held-out check)")
     args = parser.parse_args(argv)
+    if args.seed:
+        os.environ["TASKFORCE_ACCURACY_SEED"] = args.seed  # read by the corpus, in this process and the workers
 
     selected = [c for c in corpus.iter_cases(args.family, args.fast) if not args.id or c.id in args.id]
     if not selected:
