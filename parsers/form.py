@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from parsers.dates import find_dates
 from parsers.municipalities import Municipality, by_cvr, cvr_is_valid, find_in_text
@@ -42,7 +43,6 @@ FORM_MARKERS = (
 )
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?:\+45\s?)?(?<!\d)(?:\d{2}\s?){3}\d{2}(?!\d)")
-NAME = re.compile(r"^[A-ZÆØÅ][a-zæøåéü'-]+(?:\s+(?:[A-ZÆØÅ][a-zæøåéü'-]+|[A-ZÆØÅ]\.|von|van|de))+$")
 YES = re.compile(r"^\s*(ja|yes)\b|\bblev afholdt\b|\bafholdt\b|\bholdt\b|\bbehandlet\b|\bgodkendt\b|\btiltrådt\b", re.I)
 NO = re.compile(r"^\s*nej\b|\bikke (?:\w+ )?(?:afholdt|holdt|behandlet|godkendt)|\bendnu ikke\b", re.I)
 NOT_YET = re.compile(r"\bforventes\b|\bplanlagt\b|\bvil blive\b|\bpåtænkt\b|\bberammet\b", re.I)
@@ -151,7 +151,6 @@ class _Reader:
         numbered = _numbered_headings(self.lines)
         self.sections = [numbered.get(i) or (_section_of(line.text) if not line.image else None) for i, line in enumerate(self.lines)]
         self.pairs = find_pairs(self.lines, [s is not None for s in self.sections])
-        self._reference: dt.date | None | bool = False
 
     def first(self, name: str, before: int | None = None) -> Pair | None:
         """The first question of that kind that was answered (else the first asked)."""
@@ -166,20 +165,19 @@ class _Reader:
         at = pair.answer[0] if pair.answer and not pair.inline else pair.at
         return self.doc.evidence(at, snippet)
 
+    @cached_property
     def reference_date(self) -> dt.date | None:
         """The latest full date the form carries (its signing date, the round's deadline): the year of
         an answer that says only "d. 9. januar"."""
-        if self._reference is False:
-            dates = [d for d, _ in find_dates(self.doc.text)]
-            self._reference = max(dates) if dates else None
-        return self._reference  # type: ignore[return-value]
+        dates = [d for d, _ in find_dates(self.doc.text)]
+        return max(dates) if dates else None
 
     def dates(self, text: str) -> list[dt.date]:
         found = find_dates(text, short_years=True)
         if not found and re.search(r"\d", text):
-            reference = self.reference_date()
+            reference = self.reference_date
             if reference is not None:
-                found = [(d if d <= reference else d.replace(year=d.year - 1), w)
+                found = [(d if d <= reference else _year_before(d), w)
                          for d, w in find_dates(text, short_years=True, default_year=reference.year)]
         return [d for d, _ in found]
 
@@ -216,6 +214,11 @@ class _Reader:
         said_yes = re.match(r"^\s*(ja|yes)\b", text, re.I) is not None
         yes = not NO.search(text) and (said_yes or not NOT_YET.search(text)) and bool(YES.search(text) or dates)
         return Answer(text, yes, dates[0] if dates else None, self.evidence(pair, text))
+
+
+def _year_before(day: dt.date) -> dt.date:
+    """The same day a year earlier (29 February becomes the 28th)."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28 if day.month == 2 else day.day))
 
 
 def _section_one_end(reader: _Reader) -> int:
@@ -303,7 +306,6 @@ def _signature_region(reader: _Reader, pair: Pair) -> list[tuple[int, Line]]:
     """The block's lines: everything after the signature question up to the next section heading or
     the next question (the director's title line, "Direktør", is part of the block)."""
     out: list[tuple[int, Line]] = []
-    label_rows = {reader.lines[pair.at].cell[:2]} if reader.lines[pair.at].cell else set()
     question_end = pair.at
     while question_end + 1 < len(reader.lines) and reader.lines[question_end + 1].text in pair.question and \
             reader.lines[question_end + 1].cell == reader.lines[pair.at].cell and not reader.lines[question_end + 1].image:
@@ -315,8 +317,6 @@ def _signature_region(reader: _Reader, pair: Pair) -> list[tuple[int, Line]]:
     for i in range(question_end + 1, min(stop, question_end + 14)):
         line = reader.lines[i]
         if reader.sections[i] is not None:
-            break
-        if line.cell and line.cell[:2] not in label_rows and label_rows and len(out) >= 3 and line.cell[0] != reader.lines[pair.at].cell[0]:
             break
         out.append((i, line))
     return out

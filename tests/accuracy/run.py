@@ -5,7 +5,7 @@
 Each case's mail is checked with ``bot.check.check_message`` (what ``check --json`` prints) under a
 config with the two rounds of the contract; the result is compared with the verdict the spec demands
 (:func:`tests.accuracy.corpus.expected`).  Prints the overall figure, a per-family table and one line per
-wrong case; writes everything to ``var/accuracy.json``.
+wrong case; writes everything to ``build/accuracy.json``.
 """
 from __future__ import annotations
 
@@ -18,27 +18,11 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from tests.conftest import ROUNDS  # the contract's two rounds, as the other tests configure them
+
 from . import corpus
 
 ROOT = Path(__file__).resolve().parents[2]
-ROUNDS = """
-[[rounds]]
-id = "boern-unge-2025"
-title = "Task Force børn og unge i udsatte positioner 2025"
-programme = "boern-unge"
-address = "taskforce@sbst.dk"
-reference_prefix = "TFB-2025"
-opens = "2025-01-01T00:00"
-deadline = "2025-03-25T12:00"
-
-[[rounds]]
-id = "handicap"
-title = "Taskforcen på handicapområdet"
-programme = "handicap"
-address = "taskforcehandicap@sbst.dk"
-reference_prefix = "TFH"
-opens = "2024-01-01T00:00"
-"""
 
 
 def write_config(root: Path) -> Path:
@@ -152,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fast", action="store_true", help="skip the scanned cases (OCR)")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--id", action="append", default=[], help="only these case ids (repeatable)")
-    parser.add_argument("--json", default=str(ROOT / "var" / "accuracy.json"), help="where to write the results")
+    parser.add_argument("--json", default=str(ROOT / "build" / "accuracy.json"), help="where to write the results")
     parser.add_argument("--seed", default="", help="draw another corpus of the same families (a held-out check)")
     args = parser.parse_args(argv)
     if args.seed:
