@@ -112,6 +112,9 @@ def test_signed_on_behalf_of_the_director_is_review_with_the_signers_name(style,
     assert check.status == "review", check.detail
     assert "Lars Nielsen" in check.detail and "på vegne af" in check.detail
     assert form.signature.on_behalf and form.signature.typed_name == "Lars Nielsen"
+    cited = check.evidence[0]
+    assert cited.file == f"ansøgning.{fmt}" and "Lars Nielsen" in cited.snippet
+    assert cited.location.startswith("side 1" if fmt == "pdf" else ("tabel" if style == "pp" else "afsnit"))
 
 
 @pytest.mark.parametrize("fmt", ["docx", "pdf"])
@@ -120,6 +123,7 @@ def test_a_department_head_signing_is_review_not_missing(fmt):
              para("Afdelingschef, Familieafdelingen")]
     _, check = _check(_document(block, fmt), fmt, "director_signature")
     assert check.status == "review" and "Lars Nielsen" in check.detail
+    assert check.evidence[0].snippet == "Lars Nielsen"
 
 
 @pytest.mark.parametrize("fmt", ["docx", "pdf"])
@@ -207,7 +211,10 @@ def test_the_initial_meeting_answered_in_the_paragraphs_after_the_question(answe
     form, check = _check(_document(AS_PARAGRAPHS, fmt, initial=paragraphs), fmt, "initial_meeting")
     assert check.status == "ok", check.detail
     assert check.date == date
-    assert check.evidence and check.evidence[0].file == f"ansøgning.{fmt}"
+    cited = check.evidence[0]
+    assert cited.file == f"ansøgning.{fmt}"
+    assert cited.location.startswith("side 1" if fmt == "pdf" else "afsnit")
+    assert any(p.parts[0].text in cited.snippet for p in paragraphs)  # the answer, not the question
 
 
 @pytest.mark.parametrize("fmt", ["docx", "pdf"])
