@@ -3,7 +3,7 @@ PY      := .venv/bin/python
 BIN     := .venv/bin/taskforce-intake
 PYTEST  := .venv/bin/pytest
 
-.PHONY: install demo test bench accuracy system clean
+.PHONY: install demo test bench accuracy lint system clean
 
 install: $(BIN)
 
@@ -20,8 +20,13 @@ system:
 demo: $(BIN)
 	PYTHONPATH=. $(PY) scripts/demo.py
 
-test: $(BIN) system
+test: $(BIN) system lint
 	$(PYTEST) -q
+
+# ruff on everything; mypy strict on the pure core (parsers/, bot/rules/), configured in pyproject.toml
+lint: $(BIN)
+	.venv/bin/ruff check .
+	.venv/bin/mypy
 
 bench: $(BIN)
 	PYTHONPATH=. $(PY) benchmarks/run.py

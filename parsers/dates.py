@@ -55,7 +55,10 @@ def find_dates(text: str, short_years: bool = False, default_year: int | None = 
         if value is not None and 1990 <= value.year <= 2100:
             found.append((match.start(), value, match.group(0)))
             taken.append(match.span())
-    free = lambda m: not any(a < m.end() and m.start() < b for a, b in taken)  # noqa: E731
+
+    def free(m: re.Match[str]) -> bool:
+        return not any(a < m.end() and m.start() < b for a, b in taken)
+
     if short_years:
         for match in _SHORT_YEAR.finditer(text):
             day, month, year = (int(g) for g in match.groups())

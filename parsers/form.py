@@ -357,13 +357,15 @@ TEMPLATE_QUESTIONS = (
     "Beskriv kort, hvem der har været involveret i beslutningen om at søge et Task Force forløb, og hvad der har været fokus på i overvejelserne herom?",
     "Hvilke andre udviklingstiltag har kommunen aktuelt i forhold til sagsbehandlingen på området for udsatte børn og unge?",
     "(Hvordan påvirker de kommunens udvikling på området? Hvem er involveret, og hvornår afsluttes udviklingstiltagene?)",
-    "Hvordan ser I sammenhængen mellem Task Force forløbet og de øvrige udviklingstiltag kommunen har igangsat, og hvordan vurderer I kommunens kapacitet til at påbegynde et Task Force forløb nu?",
+    "Hvordan ser I sammenhængen mellem Task Force forløbet og de øvrige udviklingstiltag kommunen har igangsat, og "
+    "hvordan vurderer I kommunens kapacitet til at påbegynde et Task Force forløb nu?",
     "Er der planer om at ændre kommunens organisering i forhold til arbejdet med udsatte børn og unge væsentligt i den nærmeste tid?",
     "Såfremt omorganisering er planlagt ønskes en beskrivelse.",
     "Hvornår foretrækker kommunen at påbegynde Task Force forløbet?",
     "(Task Forcen træffer endelig beslutning om starttidspunkt.)",
     "Beskriv kort, hvordan kommunen vil sikre fremdrift samt at de nødvendige ressourcer til at indgå i et længerevarende Task Force forløb er afsat.",
-    "Beskriv, hvordan Task Force forløbet skal forankres organisatorisk, og hvem der vil være kontaktperson til Task Forcen i forbindelse med behandling af ansøgningen.",
+    "Beskriv, hvordan Task Force forløbet skal forankres organisatorisk, og hvem der vil være kontaktperson til Task "
+    "Forcen i forbindelse med behandling af ansøgningen.",
 )
 
 

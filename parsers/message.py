@@ -5,6 +5,8 @@ from the topmost `Received:` header (the receiving server's clock), never from `
 """
 from __future__ import annotations
 
+from typing import Any
+
 import base64
 import datetime as dt
 import email.policy
@@ -48,12 +50,12 @@ class MessageFacts:
     links: tuple[str, ...]
 
 
-def _header(msg, name: str) -> str:
+def _header(msg: Any, name: str) -> str:
     value = msg.get(name)
     return str(value).strip() if value is not None else ""
 
 
-def topmost_received(msg) -> dt.datetime | None:
+def topmost_received(msg: Any) -> dt.datetime | None:
     """The date stamped by the last server that received the mail (the first `Received:` header)."""
     for value in msg.get_all("Received") or []:
         stamp = str(value).rsplit(";", 1)
@@ -67,7 +69,7 @@ def topmost_received(msg) -> dt.datetime | None:
     return None
 
 
-def automatic_reason(msg, sender: str, subject: str) -> str | None:
+def automatic_reason(msg: Any, sender: str, subject: str) -> str | None:
     """Why this mail came from a robot, or None.  Such mail is never answered (RFC 3834)."""
     auto = _header(msg, "Auto-Submitted").lower()
     if auto and auto != "no":
@@ -92,7 +94,7 @@ def automatic_reason(msg, sender: str, subject: str) -> str | None:
     return None
 
 
-def _attachment(part: dict) -> Attachment:
+def _attachment(part: dict[str, Any]) -> Attachment:
     payload = part.get("payload") or ""
     if part.get("binary"):
         data = base64.b64decode(payload)
@@ -111,7 +113,7 @@ def _attachment(part: dict) -> Attachment:
 INLINE_IMAGE_BYTES = 100_000  # a logo or a signature picture in the body; a pasted scan of a page is larger
 
 
-def body_image(part: dict, html: str) -> bool:
+def body_image(part: dict[str, Any], html: str) -> bool:
     """A picture of the mail body itself (a logo in the sender's signature), not an attachment: an
     image with a Content-ID that the HTML body shows (`cid:`) or that is marked inline.  A large
     picture is kept as an attachment: someone may have pasted the scanned form into the mail."""

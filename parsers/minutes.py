@@ -84,7 +84,8 @@ APPROVED = re.compile(
     r"godkend|tiltrådt|tiltræd|anbefal|besluttede at|vedtaget|vedtog|bifald|indstillingen følges|enig i indstillingen"
     r"|indstiller til|indstilles til|som indstillet|tilsluttede sig|tilslutter sig|imødekom|bevilget|bevilges", re.I)
 # what follows the last item: page footers, the meeting's end, the chair's signature
-TRAILER = re.compile(r"^(side \d+(?: af \d+)?|mødet (?:sluttede|hævet|afsluttet|slut)\b.*|[^,]{3,60},\s*(?:formand|næstformand|borgmester|referent)\b.*)$", re.I)
+TRAILER = re.compile(r"^(side \d+(?: af \d+)?|mødet (?:sluttede|hævet|afsluttet|slut)\b.*"
+                     r"|[^,]{3,60},\s*(?:formand|næstformand|borgmester|referent)\b.*)$", re.I)
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
 # The programme's vocabulary, weighted by how surely a term names the Task Force offer.  One hit per
@@ -244,8 +245,9 @@ def _body(doc: DocumentText) -> str | None:
         return body_name(match.group(1))
     for line in doc.lines:
         match = re.search(r"beslutning i (.+?) den", line.text, re.I)
-        if match and BODY.search(match.group(1)):
-            return body_name(BODY.search(match.group(1)).group(1))
+        body = BODY.search(match.group(1)) if match else None
+        if body:
+            return body_name(body.group(1))
     return None
 
 
@@ -275,7 +277,10 @@ def _agenda_chain(candidates: list[tuple[int, int]]) -> list[int]:
             chains.append([(line, number)])
     if not chains:
         return []
-    spread = lambda c: (c[-1][0] - c[0][0]) / max(1, len(c) - 1)  # noqa: E731
+
+    def spread(c: list[tuple[int, int]]) -> float:
+        return (c[-1][0] - c[0][0]) / max(1, len(c) - 1)
+
     best = max(reversed(chains), key=lambda c: (len(c), spread(c) >= 3, c[0][1] == 1))
     return [line for line, _ in best]
 
@@ -468,14 +473,13 @@ def read_minutes(doc: DocumentText) -> MinutesFacts:
     for start, end in _task_force_items(doc):
         decision, evidence = _decision_in(doc, start, end, kind == "referat")
         at, title = _title(doc, start)
-        item = doc.evidence(at, title)
         # the best-scoring item that was decided; a table of contents lists it without a decision
         if best[1] is None or (decision != "none" and best[0] == "none"):
-            best = (decision, item, evidence)
+            best = (decision, doc.evidence(at, title), evidence)
     if best[0] == "none":
         tabled = _table_decision(doc)  # the decision stands in the item's row of a table of items
         if tabled is not None and tabled[0] != "none":
-            best = tabled
+            best = (tabled[0], tabled[1], tabled[2])
     decision, item, evidence = best
     if kind == "dagsorden" and decision == "none":
         evidence = None

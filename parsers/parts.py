@@ -62,9 +62,8 @@ class Part:
 def page_of(line: Line) -> int | None:
     """The 1-based page of a line: its own field where the extractor sets one, else "side N" in its
     location (PDF text and OCR lines)."""
-    page = getattr(line, "page", None)
-    if page:
-        return page
+    if line.page:
+        return line.page
     match = _PAGE.match(line.location)
     return int(match.group(1)) if match else None
 

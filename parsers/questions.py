@@ -169,7 +169,8 @@ def _units(lines: tuple[Line, ...]) -> list[list[int]]:
 def _cells(lines: tuple[Line, ...], unit: list[int]) -> list[list[int]]:
     by_column: dict[int, list[int]] = {}
     for i in unit:
-        by_column.setdefault(lines[i].cell[2] if lines[i].cell else 0, []).append(i)
+        cell = lines[i].cell
+        by_column.setdefault(cell[2] if cell else 0, []).append(i)
     return [by_column[c] for c in sorted(by_column)]
 
 
@@ -229,7 +230,8 @@ class _PairFinder:
         answer = [i for i in first[n:]] + [i for cell in cells[1:] for i in cell]
         if not inline and _empty(self.lines, answer):
             nxt = self.units[k + 1] if k + 1 < len(self.units) else None
-            if nxt and self.lines[nxt[0]].cell and self.lines[nxt[0]].cell[0] == self.lines[unit[0]].cell[0] and not self.question_row(nxt):
+            below, here = (self.lines[nxt[0]].cell if nxt else None), self.lines[unit[0]].cell
+            if nxt and below and here and below[0] == here[0] and not self.question_row(nxt):
                 answer = nxt  # the answer row under a question row (or a header row: "Underskrift" | "Dato:")
         answer = [i for i in answer if not _filler(self.lines[i])]
         self.pairs.append(Pair(name, label_text, unit[0], tuple(answer), inline, score))

@@ -11,7 +11,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Callable, Literal
+from typing import Any, Callable, Literal
 
 from parsers.documents import ReadOptions, extract
 from parsers.documents.archive import is_zip, unpack_zip
@@ -53,8 +53,10 @@ class DocumentReading:
 def _best_minutes(found: list[MinutesFacts]) -> MinutesFacts | None:
     """Of several minutes in one document (the committee's, then the council's), the one the political
     backing rule would settle on: an approved item first, then one still to be read by a person."""
-    for wanted in (lambda m: m.kind == "referat" and m.decision == "approved" and m.item is not None,
-                   lambda m: m.kind == "referat" and m.decision in ("approved", "none")):
+    wants: tuple[Callable[[MinutesFacts], bool], ...] = (
+        lambda m: m.kind == "referat" and m.decision == "approved" and m.item is not None,
+        lambda m: m.kind == "referat" and m.decision in ("approved", "none"))
+    for wanted in wants:
         chosen = [m for m in found if wanted(m)]
         if chosen:
             return chosen[-1]
@@ -110,7 +112,7 @@ def classify(text: DocumentText, content_type: str = "", sha256: str = "") -> Do
 
 # The service re-reads an application's earlier documents with every new mail; a scan costs seconds a
 # page to OCR, so readings are remembered by content (readings are immutable; no bytes are kept).
-_READ_CACHE: OrderedDict[tuple, DocumentReading] = OrderedDict()
+_READ_CACHE: OrderedDict[tuple[str, str, str, ReadOptions], DocumentReading] = OrderedDict()
 READ_CACHE_SIZE = 256
 
 
@@ -135,7 +137,7 @@ def read_document(filename: str, content_type: str, data: bytes, sha256: str = "
     return reading
 
 
-def _container(filename: str, content_type: str, data: bytes):
+def _container(filename: str, content_type: str, data: bytes) -> tuple[str, Callable[[str, bytes], Unpacked]] | None:
     kind = (content_type or "").split(";")[0].strip().lower()
     return next(((name, unpack) for name, test, unpack in CONTAINERS if test(filename, kind, data)), None)
 
@@ -184,7 +186,7 @@ def member_bytes(filename: str, content_type: str, data: bytes, depth: int = 0) 
     return out
 
 
-def read_attachments(attachments: Iterable, options: ReadOptions = ReadOptions()) -> list[DocumentReading]:
+def read_attachments(attachments: Iterable[Any], options: ReadOptions = ReadOptions()) -> list[DocumentReading]:
     """The documents of a message's attachments (anything with filename, content_type, data), each
     distinct document once."""
     out: list[DocumentReading] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
 from parsers.dates import find_dates
 from parsers.municipalities import find_in_text
@@ -71,8 +71,9 @@ def names_and_title(text: str) -> tuple[tuple[str, ...], str | None]:
     names: list[str] = []
     title = None
     for k, chunk in enumerate(chunks):
-        if ROLE.search(chunk):
-            before = chunk[: ROLE.search(chunk).start()].strip()  # "Mette Hansen direktør": the role after the name
+        role = ROLE.search(chunk)
+        if role:
+            before = chunk[: role.start()].strip()  # "Mette Hansen direktør": the role after the name
             after = ROLE_FIRST.match(chunk)  # "Direktør Mette Hansen": the role before it
             for bare in (before, after.group(2) if after else ""):
                 if bare and NAME.match(bare) and not find_in_text(bare) and not AREA.search(bare) and len(bare.split()) <= 4:
@@ -122,7 +123,7 @@ class Signer:
     why: str
 
 
-def read_block(lines: list[tuple[int, Line]], director: str | None, same_person) -> Signer:
+def read_block(lines: list[tuple[int, Line]], director: str | None, same_person: Callable[[str, str], bool]) -> Signer:
     """The signer of a block of lines.  The director's own name wins over other names (a witness, the
     place line); "p.v.a." marks that someone signed on the director's behalf."""
     classified = [classify_line(i, line) for i, line in lines]

@@ -8,6 +8,8 @@ chain is judged at the time the signer's software stamped into the signature).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import io
 import logging
 
@@ -20,15 +22,16 @@ logging.getLogger("pyhanko").setLevel(logging.ERROR)
 logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
 
 
-def _signer_name(status) -> str | None:
+def _signer_name(status: Any) -> str | None:
     cert = getattr(status, "signing_cert", None)
     if cert is None:
         return None
     subject = cert.subject.native
-    return subject.get("common_name") or subject.get("pseudonym") or cert.subject.human_friendly
+    name = subject.get("common_name") or subject.get("pseudonym") or cert.subject.human_friendly
+    return str(name) if name else None
 
 
-def load_certificates(blob: bytes) -> list:
+def load_certificates(blob: bytes) -> list[Any]:
     """The certificates in one PEM (one or several) or DER blob, as asn1crypto objects."""
     from asn1crypto import pem, x509
 

@@ -129,7 +129,8 @@ def application_page(rt: Runtime, reference: str) -> ApplicationPage | None:
             except OSError as exc:  # the file store is the source of truth; say so instead of failing the page
                 body = f"(mailen kunne ikke læses fra fillageret: {exc})"
             messages.append(MessageView(row, attachments, body))
-        replies = [ReplyView(r, _reply_body(r.raw)) for r in session.exec(select(Reply).where(Reply.application_id == app.id).order_by(Reply.created_at, Reply.id)).all()]
+        rows = session.exec(select(Reply).where(Reply.application_id == app.id).order_by(Reply.created_at, Reply.id)).all()
+        replies = [ReplyView(r, _reply_body(r.raw)) for r in rows]
         form, problem = None, ""
         if app.kind == "application" and messages:
             try:

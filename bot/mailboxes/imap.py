@@ -23,7 +23,7 @@ from imapclient.exceptions import LoginError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_when_event_set, wait_exponential
 
 from bot.mailboxes import IncomingMail, MailboxError
-from bot.mailboxes.auth import TokenProvider, msal_token_provider, tls_context, xoauth2_string
+from bot.mailboxes.auth import TokenProvider, msal_token_provider, tls_context
 from config.settings import MailboxSettings
 
 log = logging.getLogger(__name__)

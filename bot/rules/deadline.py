@@ -21,7 +21,7 @@ class Deadline:
         deadline = dossier.round.deadline
         if deadline is None:
             return CheckResult(self.name, "ok", "Løbende ansøgning uden frist: behandles efter først til mølle.")
-        tz = deadline.tzinfo
+        tz = deadline.tzinfo or dt.timezone.utc  # settings always give the deadline its zone
         received = local(dossier.received_at, tz)
         if dossier.received_at <= deadline:
             return CheckResult(self.name, "ok", f"Modtaget {received}, inden fristen {local(deadline, tz)}.")

@@ -7,7 +7,8 @@ import datetime as dt
 from bot.rules.base import CheckResult, Dossier
 from parsers.names import same_person
 from parsers.signature_block import signed_by_other_role
-from parsers.text import Evidence
+from parsers.form import SignatureBlock
+from parsers.text import DigitalSignature, Evidence
 
 REMEDY = "Send ansøgningsskemaet med direktørens underskrift (digital signatur, indsat underskrift eller scannet underskrevet skema)."
 
@@ -29,7 +30,7 @@ class DirectorSignature:
             return self._digital(document.text.signatures[0], director, document.filename)
         return self._block(form.signature, director, form.filename, bool(document.text.ocr_pages))
 
-    def _block(self, block, director: str | None, filename: str, ocr: bool = False) -> CheckResult:
+    def _block(self, block: SignatureBlock, director: str | None, filename: str, ocr: bool = False) -> CheckResult:
         """The signature block as read: someone signing on the director's behalf, or another name than
         the director's (even under a picture), is for the secretariat to judge, never "missing"."""
         evidence = (block.evidence,) if block.evidence else ()
@@ -60,14 +61,17 @@ class DirectorSignature:
         detail = "Underskriftsfeltet er tomt" + where if block.found else f"Intet underskriftsfelt fundet i {filename}"
         return CheckResult(self.name, "missing", detail + ".", evidence=evidence, remedy=REMEDY)
 
-    def _digital(self, sig, director: str | None, filename: str = "") -> CheckResult:
+    def _digital(self, sig: DigitalSignature, director: str | None, filename: str = "") -> CheckResult:
         signer = sig.signer or "ukendt"
         kind = "digital"
         cite = (Evidence(filename, f"signaturfelt {sig.field}", f"{signer}: {sig.summary}"),)
         if not sig.intact or not sig.covers_whole_document:
-            return CheckResult(self.name, "review", f"Digital signatur af {signer} i feltet {sig.field}, men dokumentet er ændret efter underskriften: {sig.summary}", evidence=cite, evidence_kind=kind)
+            return CheckResult(self.name, "review", f"Digital signatur af {signer} i feltet {sig.field}, men dokumentet er ændret "
+                               f"efter underskriften: {sig.summary}", evidence=cite, evidence_kind=kind)
         if not sig.trusted:
-            return CheckResult(self.name, "review", f"Digital signatur af {signer} i feltet {sig.field}; certifikatet kan ikke verificeres mod de betroede udstedere: {sig.summary}", evidence=cite, evidence_kind=kind)
+            return CheckResult(self.name, "review", f"Digital signatur af {signer} i feltet {sig.field}; certifikatet kan ikke "
+                               f"verificeres mod de betroede udstedere: {sig.summary}", evidence=cite, evidence_kind=kind)
         if director and sig.signer and not same_person(sig.signer, director):
-            return CheckResult(self.name, "review", f"Digital signatur af {signer}, men direktøren i afsnit 1 er {director}.", evidence=cite, evidence_kind=kind)
+            return CheckResult(self.name, "review", f"Digital signatur af {signer}, men direktøren i afsnit 1 er {director}.",
+                               evidence=cite, evidence_kind=kind)
         return CheckResult(self.name, "ok", f"Gyldig digital signatur af {signer} i feltet {sig.field}.", evidence=cite, evidence_kind=kind)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot.rules.base import CheckResult, Dossier
 from parsers.minutes import MinutesFacts
+from parsers.text import Evidence
 
 REMEDY = (
     "Vedhæft referatet (ikke dagsordenen) fra det udvalgs- eller byrådsmøde, hvor ansøgningen blev "
@@ -20,7 +21,7 @@ def _describe(m: MinutesFacts) -> str:
     return f"{'Referat' if m.kind == 'referat' else 'Dagsorden'} fra {body}{date} ({m.filename})"
 
 
-def _evidence(m: MinutesFacts) -> tuple:
+def _evidence(m: MinutesFacts) -> tuple[Evidence, ...]:
     return tuple(e for e in (m.item, m.decision_evidence) if e)
 
 

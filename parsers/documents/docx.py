@@ -2,6 +2,8 @@
 and inline pictures, in reading order."""
 from __future__ import annotations
 
+from typing import Any
+
 import io
 import zipfile
 
@@ -17,7 +19,7 @@ _BREAKS, _BR_TYPE = (qn("w:br"), qn("w:cr")), qn("w:type")
 _PICTURE_TAGS = ("{http://schemas.openxmlformats.org/drawingml/2006/main}blip", "{urn:schemas-microsoft-com:vml}imagedata")
 
 
-def _paragraph_lines(p) -> list[str]:
+def _paragraph_lines(p: Any) -> list[str]:
     """The lines of one paragraph: a soft line break (Shift+Enter) starts a new line, as it does on
     the page, so "Slagelse, den 17. marts 2025 / Mette Hansen / Direktør" stay three lines."""
     lines: list[list[str]] = [[]]
@@ -31,11 +33,11 @@ def _paragraph_lines(p) -> list[str]:
     return [text for text in (clean("".join(parts)) for parts in lines) if text]
 
 
-def _paragraph_text(p) -> str:
+def _paragraph_text(p: Any) -> str:
     return " ".join(_paragraph_lines(p))
 
 
-def _has_picture(p) -> bool:
+def _has_picture(p: Any) -> bool:
     return any(node.tag in _PICTURE_TAGS for node in p.iter())
 
 
@@ -48,7 +50,7 @@ class _Walker:
         self.paragraph = 0
         self.table = 0
 
-    def block(self, element, where: str | None = None, cell: tuple[int, int, int] | None = None) -> None:
+    def block(self, element: Any, where: str | None = None, cell: tuple[int, int, int] | None = None) -> None:
         for child in element:
             if child.tag == _P:
                 self.para(child, where, cell)
@@ -59,7 +61,7 @@ class _Walker:
                 if content is not None:
                     self.block(content, where, cell)
 
-    def para(self, p, where: str | None, cell: tuple[int, int, int] | None) -> None:
+    def para(self, p: Any, where: str | None, cell: tuple[int, int, int] | None) -> None:
         self.paragraph += 1
         location = where or f"afsnit {self.paragraph}"
         for text in _paragraph_lines(p):
@@ -67,7 +69,7 @@ class _Walker:
         if _has_picture(p):
             self.lines.append(Line(IMAGE_MARK, location, image=True, cell=cell, block=self.paragraph))
 
-    def tbl(self, tbl) -> None:
+    def tbl(self, tbl: Any) -> None:
         self.table += 1
         number = self.table
         for r, row in enumerate(tbl.iter(_TR), start=1):
@@ -77,7 +79,7 @@ class _Walker:
                 self.block(cell, f"tabel {number}, række {r}, celle {c}", (number, r, c))
 
 
-def _parts_text(parts, label: str) -> list[Line]:
+def _parts_text(parts: list[Any], label: str) -> list[Line]:
     lines: list[Line] = []
     for part in parts:
         for p in part._element.iter(_P):
@@ -88,8 +90,8 @@ def _parts_text(parts, label: str) -> list[Line]:
 
 
 class DocxExtractor:
-    mime_types = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",)
-    extensions = (".docx", ".docm")
+    mime_types: tuple[str, ...] = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",)
+    extensions: tuple[str, ...] = (".docx", ".docm")
 
     def extract(self, filename: str, data: bytes) -> DocumentText:
         try:

@@ -29,7 +29,7 @@ def _encrypted_doc(data: bytes) -> bool:
 
         import msoffcrypto
 
-        return msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted()
+        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
     except Exception:  # not an Office file msoffcrypto knows: let LibreOffice decide
         return False
 
@@ -51,8 +51,8 @@ def convert_to_docx(data: bytes, suffix: str, program: str) -> bytes | None:
 
 
 class LegacyWordExtractor:
-    mime_types = ("application/msword", "application/rtf", "text/rtf", "application/x-rtf")
-    extensions = (".doc", ".rtf", ".dot", ".wpd")
+    mime_types: tuple[str, ...] = ("application/msword", "application/rtf", "text/rtf", "application/x-rtf")
+    extensions: tuple[str, ...] = (".doc", ".rtf", ".dot", ".wpd")
 
     def extract(self, filename: str, data: bytes) -> DocumentText:
         fmt = Path(filename).suffix.lower().lstrip(".") or "doc"

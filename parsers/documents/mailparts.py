@@ -3,6 +3,8 @@ winmail.dat (TNEF, tnefparse).  Each gives its body as text (a link to minutes t
 attachments as documents."""
 from __future__ import annotations
 
+from typing import Any
+
 import re
 
 from parsers.documents.containers import Member, Unpacked
@@ -40,7 +42,7 @@ def unpack_eml(filename: str, data: bytes) -> Unpacked:
     return Unpacked(members, _body(filename, "eml", facts.subject, facts.body))
 
 
-def _msg_members(message, prefix: str = "") -> list[Member]:
+def _msg_members(message: Any, prefix: str = "") -> list[Member]:
     from extract_msg.enums import AttachmentType
 
     out: list[Member] = []
@@ -65,7 +67,7 @@ def unpack_msg(filename: str, data: bytes) -> Unpacked:
     import extract_msg
 
     try:
-        message = extract_msg.openMsg(data, delayAttachments=False)
+        message: Any = extract_msg.openMsg(data, delayAttachments=False)  # a Message (or MSGFile) with body and subject
     except Exception as exc:  # extract-msg raises many kinds for a broken file
         return Unpacked(problem=f"Outlook-beskeden (.msg) kan ikke åbnes ({type(exc).__name__})")
     try:

@@ -2,6 +2,8 @@
 too) cell by cell, lists, sections, text boxes and pictures, in reading order."""
 from __future__ import annotations
 
+from typing import Any
+
 import io
 import zipfile
 
@@ -17,7 +19,7 @@ _CONTAINERS = {(TEXTNS, "list"), (TEXTNS, "list-item"), (TEXTNS, "section"), (TE
                (TABLENS, "table-header-rows"), (TABLENS, "table-rows")}
 
 
-def _text(node) -> str:
+def _text(node: Any) -> str:
     """The text of a paragraph without the text of frames (text boxes) inside it."""
     parts: list[str] = []
     for child in node.childNodes:
@@ -34,7 +36,7 @@ def _text(node) -> str:
     return "".join(parts)
 
 
-def _has_picture(node) -> bool:
+def _has_picture(node: Any) -> bool:
     return any(child.qname == (DRAWNS, "image") or (child.nodeType == child.ELEMENT_NODE and _has_picture(child))
                for child in node.childNodes if child.nodeType == child.ELEMENT_NODE)
 
@@ -45,7 +47,7 @@ class _Walker:
         self.paragraph = 0
         self.table = 0
 
-    def block(self, node, where: str | None = None, cell: tuple[int, int, int] | None = None) -> None:
+    def block(self, node: Any, where: str | None = None, cell: tuple[int, int, int] | None = None) -> None:
         for child in node.childNodes:
             if child.nodeType != child.ELEMENT_NODE:
                 continue
@@ -56,7 +58,7 @@ class _Walker:
             elif child.qname in _CONTAINERS:
                 self.block(child, where, cell)
 
-    def para(self, p, where: str | None, cell: tuple[int, int, int] | None = None) -> None:
+    def para(self, p: Any, where: str | None, cell: tuple[int, int, int] | None = None) -> None:
         self.paragraph += 1
         location = where or f"afsnit {self.paragraph}"
         for text in _text(p).split("\n"):
@@ -68,7 +70,7 @@ class _Walker:
         if _has_picture(p):
             self.lines.append(Line(IMAGE_MARK, location, image=True, cell=cell, block=self.paragraph))
 
-    def tbl(self, node) -> None:
+    def tbl(self, node: Any) -> None:
         self.table += 1
         number = self.table
         rows = [r for r in node.childNodes if r.nodeType == r.ELEMENT_NODE and r.qname == (TABLENS, "table-row")]
@@ -81,8 +83,8 @@ class _Walker:
 
 
 class OdtExtractor:
-    mime_types = ("application/vnd.oasis.opendocument.text",)
-    extensions = (".odt",)
+    mime_types: tuple[str, ...] = ("application/vnd.oasis.opendocument.text",)
+    extensions: tuple[str, ...] = (".odt",)
 
     def extract(self, filename: str, data: bytes) -> DocumentText:
         if data[:4] == b"\xd0\xcf\x11\xe0" or (zipfile.is_zipfile(io.BytesIO(data)) and b"encryption-data" in _manifest(data)):

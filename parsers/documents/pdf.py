@@ -5,6 +5,8 @@ Pages without a text layer are scans: they alone are OCR'd (parsers/documents/sc
 """
 from __future__ import annotations
 
+from typing import Any
+
 import io
 
 import pdfplumber
@@ -27,7 +29,7 @@ def _inside(top: float, bottom: float, box: tuple[float, float, float, float]) -
     return box[1] <= middle <= box[3]
 
 
-def _cell_of(x: float, y: float, table) -> tuple[int, int] | None:
+def _cell_of(x: float, y: float, table: Any) -> tuple[int, int] | None:
     for r, row in enumerate(table.rows, start=1):
         for c, box in enumerate(row.cells, start=1):
             if box and box[0] <= x <= box[2] and box[1] <= y <= box[3]:
@@ -35,7 +37,7 @@ def _cell_of(x: float, y: float, table) -> tuple[int, int] | None:
     return None
 
 
-def _table_lines(page, number: int) -> tuple[list[tuple[float, Line]], list]:
+def _table_lines(page: Any, number: int) -> tuple[list[tuple[float, Line]], list[Any]]:
     """Ruled tables cell by cell (label cell before answer cell), so a label and its answer side by
     side are not run together into one line; the lines of a multi-line cell stay lines."""
     located: list[tuple[float, Line]] = []
@@ -50,7 +52,7 @@ def _table_lines(page, number: int) -> tuple[list[tuple[float, Line]], list]:
     return located, tables
 
 
-def _segments(row: dict) -> list[tuple[float, str]]:
+def _segments(row: dict[str, Any]) -> list[tuple[float, str]]:
     """A text line cut where a wide gap separates two columns: [(x0, text), …]."""
     out: list[tuple[float, list[str]]] = []
     last_x1: float | None = None
@@ -64,7 +66,7 @@ def _segments(row: dict) -> list[tuple[float, str]]:
     return [(x, clean("".join(t))) for x, t in out if clean("".join(t))]
 
 
-def _column_lines(rows: list[dict], number: int) -> list[tuple[float, Line]]:
+def _column_lines(rows: list[dict[str, Any]], number: int) -> list[tuple[float, Line]]:
     """Text lines, with label and answer side by side in two columns (a borderless table, or tabs, as
     Word exports them) given as cells of a table of their own: a line whose second part starts well
     right of the first is a row; a following line with only the right part continues that answer."""
@@ -90,7 +92,7 @@ def _column_lines(rows: list[dict], number: int) -> list[tuple[float, Line]]:
     return located
 
 
-def _page_lines(page, number: int) -> list[Line]:
+def _page_lines(page: Any, number: int) -> list[Line]:
     located, tables = _table_lines(page, number)
     boxes = [t.bbox for t in tables]
     rows = [row for row in page.extract_text_lines(layout=False, strip=True, return_chars=True)
@@ -103,7 +105,7 @@ def _page_lines(page, number: int) -> list[Line]:
     return [line for _, line in located]
 
 
-def _picture(image: dict, tables: list, number: int) -> tuple[float, Line]:
+def _picture(image: dict[str, Any], tables: list[Any], number: int) -> tuple[float, Line]:
     """A picture line: inside a table cell it follows that cell's text; elsewhere it is marked at its
     lower edge, so a signature picture belongs after the label above it."""
     x, y = (image["x0"] + image["x1"]) / 2, (image["top"] + image["bottom"]) / 2
@@ -118,8 +120,8 @@ def _picture(image: dict, tables: list, number: int) -> tuple[float, Line]:
 
 
 class PdfExtractor:
-    mime_types = ("application/pdf", "application/x-pdf")
-    extensions = (".pdf",)
+    mime_types: tuple[str, ...] = ("application/pdf", "application/x-pdf")
+    extensions: tuple[str, ...] = (".pdf",)
 
     def extract(self, filename: str, data: bytes) -> DocumentText:
         try:

@@ -14,8 +14,8 @@ def decode(data: bytes) -> str:
 
 
 class PlainTextExtractor:
-    mime_types = ("text/plain",)
-    extensions = (".txt",)
+    mime_types: tuple[str, ...] = ("text/plain",)
+    extensions: tuple[str, ...] = (".txt",)
 
     def extract(self, filename: str, data: bytes) -> DocumentText:
         lines = [Line(clean(t), f"linje {n}") for n, t in enumerate(decode(data).splitlines(), 1) if clean(t)]

@@ -185,7 +185,7 @@ def _lines(words: list[_Word], grid: _Grid) -> list[tuple[str, tuple[int, int, i
     """Words grouped into lines in reading order, with each line's box.  Outside tables these are
     Tesseract's lines; inside a table each cell is one line (its visual lines joined, label cell before
     answer cell), as the PDF reader gives a ruled table."""
-    grouped: dict[tuple, list[_Word]] = {}
+    grouped: dict[tuple[object, ...], list[_Word]] = {}
     for word in words:
         cell = grid.cell((word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2)
         grouped.setdefault(("cell",) + cell if cell else ("line",) + word.key, []).append(word)
@@ -228,7 +228,7 @@ def has_ink(image: Image.Image, label: tuple[int, int, int, int], words: list[_W
             wl, wt, wr, wb = word.box
             box = (wl - area[0] - 2, wt - area[1] - 2, wr - area[0] + 2, wb - area[1] + 2)
             if box[2] > 0 and box[3] > 0 and box[0] < crop.width and box[1] < crop.height:
-                crop.paste(0, tuple(max(0, v) for v in box))
+                crop.paste(0, (max(0, box[0]), max(0, box[1]), max(0, box[2]), max(0, box[3])))
     width, height_px = crop.size
     rows = [v * width / 255 for v in crop.resize((1, height_px), Image.Resampling.BOX).tobytes()]
     # ruled lines (table borders, "______"): rows or columns that are mostly dark
@@ -284,8 +284,8 @@ def ocr_pdf_pages(data: bytes, pages: list[int]) -> dict[int, list[Line]]:
 class ImageExtractor:
     """Scanned pages sent as pictures: PNG, JPEG, TIFF (every frame a page)."""
 
-    mime_types = ("image/png", "image/jpeg", "image/tiff", "image/pjpeg", "image/x-png")
-    extensions = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+    mime_types: tuple[str, ...] = ("image/png", "image/jpeg", "image/tiff", "image/pjpeg", "image/x-png")
+    extensions: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
     def extract(self, filename: str, data: bytes) -> DocumentText:
         try:

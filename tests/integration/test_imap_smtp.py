@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from tests.integration.conftest import imap_config
-from tests.conftest import Installation
 from tests.factories.forms import FormSpec, form_docx
 from tests.factories.minutes import MinutesSpec, minutes_pdf
 from tests.mails import at, mail, out_of_office

@@ -1,6 +1,5 @@
 """Digital signatures (pyHanko) on generated, signed application forms: the signer's name, intact or
 altered, trusted or not, and what the director_signature check makes of it."""
-import datetime as dt
 
 import pytest
 
