@@ -39,6 +39,8 @@ from typing import Literal
 
 from .forms import FormSpec, form_pdf
 from .images import Block, DocMeta, Grid, Pic, bold, cell, org_chart_png, para, render_docx, render_pdf
+from .minutes import _dashes, _dots
+from .minutes import _long_date as _long
 
 __all__ = ["MeetingSpec", "Item", "MEETING_LAYOUTS", "meeting_pdf", "meeting_docx", "Combined", "combined_pdf",
            "application_with_minutes", "DEFAULT_OTHERS", "TASK_FORCE_SUMMARY",
@@ -46,8 +48,6 @@ __all__ = ["MeetingSpec", "Item", "MEETING_LAYOUTS", "meeting_pdf", "meeting_doc
 
 MEETING_LAYOUTS: tuple[str, ...] = ("prepare", "netpublicator", "edagsorden", "protokol_table", "ishoej", "kb_trail", "uddrag")
 
-_MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-           "november", "december")
 _WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 _MEMBERS = ("Anne Sørensen (A), formand", "Lars Østergaard (V), næstformand", "Birgitte Kjær (A)", "Peter Møller (F)",
             "Hanne Lund (O)", "Jesper Bæk (C)")
@@ -174,18 +174,6 @@ def application_with_minutes(form: FormSpec, meeting: MeetingSpec, layout: str, 
 
 
 # --------------------------------------------------------------------------- wording helpers
-
-
-def _long(d: dt.date) -> str:
-    return f"{d.day}. {_MONTHS[d.month - 1]} {d.year}"
-
-
-def _dashes(d: dt.date) -> str:
-    return d.strftime("%d-%m-%Y")
-
-
-def _dots(d: dt.date) -> str:
-    return d.strftime("%d.%m.%Y")
 
 
 def _meta(spec: MeetingSpec) -> DocMeta:
