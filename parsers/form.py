@@ -47,6 +47,9 @@ YES = re.compile(r"^\s*(ja|yes)\b|\bblev afholdt\b|\bafholdt\b|\bholdt\b|\bbehan
 NO = re.compile(r"^\s*nej\b|\bikke (?:\w+ )?(?:afholdt|holdt|behandlet|godkendt)|\bendnu ikke\b", re.I)
 NOT_YET = re.compile(r"\bforventes\b|\bplanlagt\b|\bvil blive\b|\bpåtænkt\b|\bberammet\b", re.I)
 FILLER = re.compile(r"^[_.\-–—\s:]*$")
+# the form's own questions (parsers/questions.py fields) that only the form asks; four of them make a form
+FORM_FIELDS = frozenset({"municipality", "cvr", "director", "initial_meeting", "political", "signature"})
+FORM_MIN_QUESTIONS = 4
 NEXT_QUESTION = re.compile(r"politisk|referat|vedlæg|udvalg|byråd|kommunalbestyrelse|beslutning", re.I)
 
 
@@ -106,10 +109,18 @@ class FormFacts:
     signature: SignatureBlock = SignatureBlock(False, False, None, None)
     sections: tuple[Section, ...] = field(default=())
     area: Field | None = None
+    questions: frozenset[str] = frozenset()  # which of the form's own questions (FORM_FIELDS) it asks
+
+    @property
+    def asks_the_forms_questions(self) -> bool:
+        """Minutes and letters mention the Task Force, the director and the initial meeting, but only
+        the form asks for the CVR number, the director's signature and the political treatment: a
+        document asking most of them is the form, whatever its title says."""
+        return len(self.questions) >= FORM_MIN_QUESTIONS
 
     @property
     def is_form(self) -> bool:
-        return self.score >= 4
+        return self.score >= 4 or self.asks_the_forms_questions
 
 
 def form_score(text: str) -> int:
@@ -398,22 +409,16 @@ def _sections(reader: _Reader) -> tuple[Section, ...]:
     return tuple(found[n] for n in sorted(found))
 
 
-FORM_FIELDS = frozenset({"municipality", "cvr", "director", "initial_meeting", "political", "signature"})
-
-
-def form_questions(doc: DocumentText) -> frozenset[str]:
-    """Which of the form's own questions a document asks, found by its structure (a label and its
-    answer): minutes and letters mention the Task Force, the director and the initial meeting, but only
-    the form asks for the CVR number, the director's signature and the political treatment."""
-    return frozenset(p.field for p in _Reader(doc).pairs) & FORM_FIELDS
-
-
 def read_form(doc: DocumentText) -> FormFacts:
-    """All fields of the form that can be read from a document (empty facts when it is not the form)."""
+    """All fields of the form that can be read from a document (empty facts when it is not the form:
+    fewer than four landmarks and fewer than four of the form's own questions)."""
     score = form_score(doc.text)
-    if score < 4:
+    if score < 3:
         return FormFacts(doc.filename, score)
     reader = _Reader(doc)
+    questions = frozenset(p.field for p in reader.pairs) & FORM_FIELDS
+    if score < 4 and len(questions) < FORM_MIN_QUESTIONS:
+        return FormFacts(doc.filename, score, questions=questions)
     end = _section_one_end(reader)
     municipality_field, record = _municipality(reader, end)
     cvr_field = _cvr(reader, end)
@@ -438,4 +443,5 @@ def read_form(doc: DocumentText) -> FormFacts:
         signature=_signature(reader, name.value if name else None),
         sections=_sections(reader),
         area=Field(" ".join(reader.texts(area)), reader.evidence(area)) if area and reader.texts(area) else None,
+        questions=questions,
     )

@@ -141,7 +141,8 @@ def parse_message(raw: bytes) -> MessageFacts:
         date_header = email.utils.parsedate_to_datetime(_header(msg, "Date")) if _header(msg, "Date") else None
     except (TypeError, ValueError):
         date_header = None
-    body = "\n".join(mail.text_plain) if mail.text_plain else re.sub(r"<[^>]+>", " ", "\n".join(mail.text_html))
+    html = "\n".join(mail.text_html)
+    body = "\n".join(mail.text_plain) if mail.text_plain else re.sub(r"<[^>]+>", " ", html)
     message_id = (_ids(_header(msg, "Message-ID")) or ("",))[0]
     return MessageFacts(
         message_id=message_id,
@@ -154,7 +155,7 @@ def parse_message(raw: bytes) -> MessageFacts:
         date_header=date_header,
         received_at=topmost_received(msg),
         body=body,
-        attachments=tuple(_attachment(part) for part in mail.attachments if not body_image(part, "\n".join(mail.text_html))),
+        attachments=tuple(_attachment(part) for part in mail.attachments if not body_image(part, html)),
         automatic=automatic_reason(msg, sender.lower(), subject),
         links=tuple(dict.fromkeys(LINK.findall(body))),
     )

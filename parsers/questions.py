@@ -144,7 +144,6 @@ class Pair:
     at: int  # index of the question's (first) line
     answer: tuple[int, ...]  # indexes of the answer's lines, in order
     inline: str = ""  # an answer on the question's own line, after its colon / question mark
-    score: float = 0.0
 
 
 def is_label_line(line: Line) -> bool:
@@ -202,7 +201,7 @@ class _PairFinder:
         self.paragraphs(pending)
         return sorted(self.pairs, key=lambda p: p.at)
 
-    def label(self, cells: list[list[int]]) -> tuple[int, str, str | None, str, float]:
+    def label(self, cells: list[list[int]]) -> tuple[int, str, str | None, str]:
         """The label of a table row: the first line of its first cell and the lines that continue it
         (a question wrapped in its cell), matched to the form's questions."""
         first = cells[0]
@@ -210,11 +209,11 @@ class _PairFinder:
         while n < len(first) and is_label_line(self.lines[first[n]]) and not re.search(r"[?:]\s*$", self.lines[first[n - 1]].text):
             n += 1
         text = " ".join(self.lines[i].text for i in first[:n])
-        name, inline, score = split_label(text, label=len(cells) > 1)
+        name, inline, _ = split_label(text, label=len(cells) > 1)
         if name is None and n > 1:
             n, text = 1, self.lines[first[0]].text
-            name, inline, score = split_label(text, label=len(cells) > 1)
-        return n, text, name, inline, score
+            name, inline, _ = split_label(text, label=len(cells) > 1)
+        return n, text, name, inline
 
     def question_row(self, unit: list[int]) -> bool:
         return self.label(_cells(self.lines, unit))[2] is not None
@@ -222,7 +221,7 @@ class _PairFinder:
     def row(self, k: int, unit: list[int]) -> None:
         cells = _cells(self.lines, unit)
         first = cells[0]
-        n, label_text, name, inline, score = self.label(cells)
+        n, label_text, name, inline = self.label(cells)
         if name is None:
             if len(cells) == 1:
                 self.paragraphs(first)  # a one-cell table holding paragraphs
@@ -234,13 +233,13 @@ class _PairFinder:
             if nxt and below and here and below[0] == here[0] and not self.question_row(nxt):
                 answer = nxt  # the answer row under a question row (or a header row: "Underskrift" | "Dato:")
         answer = [i for i in answer if not _filler(self.lines[i])]
-        self.pairs.append(Pair(name, label_text, unit[0], tuple(answer), inline, score))
+        self.pairs.append(Pair(name, label_text, unit[0], tuple(answer), inline))
 
     def paragraphs(self, idx: list[int], limit: int = 8) -> None:
         j = 0
         while j < len(idx):
             i = idx[j]
-            name, inline, score = split_label(self.lines[i].text)
+            name, inline, _ = split_label(self.lines[i].text)
             if name is None or self.lines[i].image:
                 j += 1
                 continue
@@ -267,7 +266,7 @@ class _PairFinder:
                     answer.append(idx[e])
                 e += 1
             question = " ".join(self.lines[idx[x]].text for x in range(j, end + 1))
-            self.pairs.append(Pair(name, question, i, tuple(answer), inline, score))
+            self.pairs.append(Pair(name, question, i, tuple(answer), inline))
             j = e if e > end + 1 else end + 1
 
 

@@ -17,13 +17,12 @@ from parsers.documents import ReadOptions, extract
 from parsers.documents.archive import is_zip, unpack_zip
 from parsers.documents.containers import Unpacked
 from parsers.documents.mailparts import is_eml, is_msg, is_tnef, unpack_eml, unpack_msg, unpack_tnef
-from parsers.form import FormFacts, form_questions, form_score, read_form
+from parsers.form import FormFacts, form_score, read_form
 from parsers.minutes import MinutesFacts, read_minutes
 from parsers.parts import Part, split_parts
 from parsers.text import DocumentText
 
 Role = Literal["application_form", "minutes", "other", "unreadable"]
-FORM_MIN_QUESTIONS = 4  # of the six questions only the form asks (parsers.form.FORM_FIELDS)
 MAX_DEPTH = 3  # a ZIP in a forwarded mail in a .msg is as deep as it goes
 
 CONTAINERS: tuple[tuple[str, Callable[[str, str, bytes], bool], Callable[[str, bytes], Unpacked]], ...] = (
@@ -97,14 +96,12 @@ def classify(text: DocumentText, content_type: str = "", sha256: str = "") -> Do
         if combined is not None:
             return combined
     score = form_score(text.text)
-    # a document that asks the form's own questions (CVR, director, initial meeting, political
-    # treatment, signature) is the form, whatever its title or a mention of "vedlagte referat" says
-    asks = form_questions(text) if 3 <= score < 6 else frozenset()
-    if len(asks) >= FORM_MIN_QUESTIONS:
-        return DocumentReading(filename, content_type, sha256, "application_form", text, form=read_form(text))
+    form = read_form(text)  # read once: which of the form's questions it asks decides with its landmarks
+    if form.asks_the_forms_questions:  # whatever its title or a mention of "vedlagte referat" says
+        return DocumentReading(filename, content_type, sha256, "application_form", text, form=form)
     minutes = read_minutes(text) if score < 6 else None  # with most of the form's landmarks it is the form
     if score >= 4 and not (minutes and minutes.is_minutes and score < 6):
-        return DocumentReading(filename, content_type, sha256, "application_form", text, form=read_form(text))
+        return DocumentReading(filename, content_type, sha256, "application_form", text, form=form)
     if minutes and minutes.is_minutes:
         return DocumentReading(filename, content_type, sha256, "minutes", text, minutes=minutes)
     return DocumentReading(filename, content_type, sha256, "other", text)

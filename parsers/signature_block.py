@@ -86,7 +86,7 @@ def names_and_title(text: str) -> tuple[tuple[str, ...], str | None]:
     return tuple(names), title
 
 
-def classify_line(index: int, line: Line, default_year: int | None = None) -> BlockLine:
+def classify_line(index: int, line: Line) -> BlockLine:
     if line.image:
         return BlockLine(index, "picture", line.text)
     text = line.text.strip()
@@ -94,9 +94,9 @@ def classify_line(index: int, line: Line, default_year: int | None = None) -> Bl
     if behalf:
         names, title = names_and_title(text[behalf.end():])
         return BlockLine(index, "on_behalf", text, names, title)
-    rest = LABEL.sub("", text, count=1) if LABEL.match(text) else text
-    while LABEL.match(rest) and rest != LABEL.sub("", rest, count=1):
-        rest = LABEL.sub("", rest, count=1)
+    rest = text
+    while label := LABEL.match(rest):  # "Dato: Underskrift: …": every leading label off
+        rest = rest[label.end():]
     if FILLER.match(rest) or is_instruction(text):
         return BlockLine(index, "filler", text)
     if find_dates(rest, short_years=True) or PLACE_DATE.match(rest):
