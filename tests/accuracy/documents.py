@@ -18,6 +18,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tests.factories import images as im
 from tests.factories.images import Cell, DocMeta, Grid, PageBreak, Para, Pic, Run, bold, cell, italic, para, signature_png
@@ -64,36 +65,27 @@ Block = Para | Grid | Bare | Tabbed | PageBreak
 
 
 def render_docx(blocks: Sequence[Block], meta: DocMeta) -> bytes:
-    from docx import Document
+    return im.render_docx(blocks, meta, other=_docx_block)
+
+
+def _docx_block(document: Any, block: object) -> None:
+    """The corpus's own blocks in Word: a table without borders, label<TAB>value lines."""
     from docx.shared import Cm, Pt
 
-    document = Document()
-    document.styles["Normal"].font.name = "Calibri"
-    document.styles["Normal"].font.size = Pt(11)
-    if meta.header:
-        document.sections[0].header.paragraphs[0].text = meta.header
-    for block in blocks:
-        if isinstance(block, Para):
-            im._docx_para(document.add_paragraph(style=im._DOCX_STYLES[block.style]), block)
-        elif isinstance(block, Grid):
-            im._docx_grid(document, block)
-        elif isinstance(block, Bare):
-            table = document.add_table(rows=len(block.rows), cols=len(block.widths))  # no style: no borders
-            for row, cells in zip(table.rows, block.rows, strict=True):
-                for target, spec, width in zip(row.cells, cells, block.widths, strict=False):
-                    target.width = Cm(16.0 * width)
-                    im._docx_cell(target, spec)
-        elif isinstance(block, Tabbed):
-            for label, value in block.rows:
-                p = document.add_paragraph()
-                p.paragraph_format.tab_stops.add_tab_stop(Cm(block.tab_cm))
-                p.paragraph_format.space_after = Pt(2)
-                run = p.add_run(label)
-                run.bold = block.bold_labels or None
-                p.add_run("\t" + value)
-        else:
-            document.add_page_break()
-    return im.docx_bytes(document, meta.author, meta.when)
+    if isinstance(block, Bare):
+        table = document.add_table(rows=len(block.rows), cols=len(block.widths))  # no style: no borders
+        for row, cells in zip(table.rows, block.rows, strict=True):
+            for target, spec, width in zip(row.cells, cells, block.widths, strict=False):
+                target.width = Cm(16.0 * width)
+                im._docx_cell(target, spec)
+    elif isinstance(block, Tabbed):
+        for label, value in block.rows:
+            p = document.add_paragraph()
+            p.paragraph_format.tab_stops.add_tab_stop(Cm(block.tab_cm))
+            p.paragraph_format.space_after = Pt(2)
+            run = p.add_run(label)
+            run.bold = block.bold_labels or None
+            p.add_run("\t" + value)
 
 
 def _styles(size: float) -> dict[str, object]:

@@ -20,7 +20,7 @@ import io
 import math
 import random
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -434,8 +434,9 @@ _DOCX_STYLES = {"title": "Title", "h1": "Heading 1", "h2": "Heading 2", "h3": "H
 _TEXT_WIDTH_CM = 16.0
 
 
-def render_docx(blocks: Sequence[Block], meta: DocMeta) -> bytes:
-    """Render blocks to .docx bytes (deterministic)."""
+def render_docx(blocks: Sequence[object], meta: DocMeta, other: Callable[[object, object], None] | None = None) -> bytes:
+    """Render blocks to .docx bytes (deterministic).  `other(document, block)` renders block kinds of a
+    caller's own (the accuracy corpus's borderless tables and tab stops)."""
     from docx import Document
     from docx.shared import Pt
 
@@ -449,8 +450,10 @@ def render_docx(blocks: Sequence[Block], meta: DocMeta) -> bytes:
             _docx_para(document.add_paragraph(style=_DOCX_STYLES[block.style]), block)
         elif isinstance(block, Grid):
             _docx_grid(document, block)
-        else:
+        elif isinstance(block, PageBreak) or other is None:
             document.add_page_break()
+        else:
+            other(document, block)
     return docx_bytes(document, meta.author, meta.when)
 
 
