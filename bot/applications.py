@@ -6,19 +6,21 @@ domain, while the application is open."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session, func, select
 
-from bot.dossier import read_attachments
 from bot.rules import Dossier, ReceivedDocument
 from config.settings import Round
-from parsers.message import MessageFacts, parse_message
+from parsers.message import MessageFacts
 from parsers.municipalities import by_domain
 from parsers.reading import DocumentReading
-from storage.files import FileStore
-from storage.models import Application, Message, Reply
+from parsers.text import DocumentText
+from storage.models import Application, Attachment, Message, Reply
+from storage.readings import has_reading, stored_reading
 
 
 def _by_thread(session: Session, round_: Round, facts: MessageFacts) -> Application | None:
@@ -79,19 +81,28 @@ class Assignment:
     by: str  # thread | reference | municipality | new
 
 
+def find_application(session: Session, round_: Round, facts: MessageFacts, cvr: str, domain: str,
+                     with_documents: bool) -> tuple[str, Application | None]:
+    """The application a message joins and how it was found: its thread, the reference it names, or
+    (a mail with documents only) the same municipality's open application."""
+    for by, app in (("thread", _by_thread(session, round_, facts)), ("reference", _by_reference(session, round_, facts))):
+        if app is not None:
+            return by, app
+    if with_documents:
+        app = _by_municipality(session, round_, cvr, domain)
+        if app is not None:
+            return "municipality", app
+    return "new", None
+
+
 def assign_application(session: Session, round_: Round, row: Message, facts: MessageFacts,
-                       readings: list[DocumentReading], now: dt.datetime) -> Assignment:
+                       readings: list[DocumentReading], now: dt.datetime, with_documents: bool | None = None) -> Assignment:
     """The application this message joins, and how it was found, or a new one."""
     name, cvr, domain = identify(facts, readings)
-    found: list[tuple[str, Application | None]] = [
-        ("thread", _by_thread(session, round_, facts)),
-        ("reference", _by_reference(session, round_, facts)),
-    ]
-    if readings:
-        found.append(("municipality", _by_municipality(session, round_, cvr, domain)))
-    by, app = next(((b, a) for b, a in found if a is not None), ("new", None))
+    documents = bool(readings) if with_documents is None else with_documents
+    by, app = find_application(session, round_, facts, cvr, domain, documents)
     if app is None:
-        app = _new(session, round_, "application" if readings else "inquiry", row, now)
+        app = _new(session, round_, "application" if documents else "inquiry", row, now)
     if name and (not app.municipality or any(r.form for r in readings)):
         app.municipality, app.cvr = name, cvr or app.cvr
     app.sender_domain = app.sender_domain or domain
@@ -100,17 +111,67 @@ def assign_application(session: Session, round_: Round, row: Message, facts: Mes
     return Assignment(app, by == "new", by)
 
 
-def load_dossier(session: Session, store: FileStore, round_: Round, app: Application, trust_roots: tuple[bytes, ...] = ()) -> Dossier:
-    """All documents of all the application's messages, re-read from the file store, in arrival order."""
-    messages = session.exec(select(Message).where(
-        Message.application_id == app.id, Message.kind != "automatic", Message.late != "refused",
-    ).order_by(Message.received_at, Message.id)).all()
-    documents: list[ReceivedDocument] = []
-    facts_list: list[MessageFacts] = []
+Reader = Callable[[Attachment], DocumentReading | None]  # reads one stored attachment again (the service only)
+
+
+def attachment_reading(session: Session, attachment: Attachment, reader: Reader | None = None) -> DocumentReading | None:
+    """The stored reading of one attachment.  A document that could not be read is told by its row
+    alone; one whose reading was made by an older reader version is read again by `reader` (the
+    service passes one; the web app does not, and shows the document as not yet read).  The files of a
+    mail that was not read (a robot's, a refused late supplement) have no reading."""
+    if attachment.role == "unread":
+        return None
+    if attachment.role == "unreadable":
+        return DocumentReading(attachment.filename, attachment.content_type, attachment.sha256, "unreadable",
+                               DocumentText(attachment.filename, "", unreadable=attachment.problem or "filen kunne ikke læses"))
+    reading = stored_reading(session, attachment.sha256)
+    if reading is None and reader is not None:
+        reading = reader(attachment)
+    if reading is not None and reading.filename != attachment.filename:
+        reading = replace(reading, filename=attachment.filename)  # the same bytes, sent again under another name
+    return reading
+
+
+def dossier_messages(session: Session, app: Application, before: Message | None = None) -> list[Message]:
+    """The application's messages that count (not robots', not refused as late), in arrival order."""
+    query = select(Message).where(Message.application_id == app.id, Message.kind != "automatic", Message.late != "refused")
+    if before is not None:
+        query = query.where(Message.id != before.id)
+    return list(session.exec(query.order_by(Message.received_at, Message.id)).all())
+
+
+def stored_documents(session: Session, messages: list[Message], reader: Reader | None = None) -> tuple[ReceivedDocument, ...]:
+    """The readings of the messages' documents, in arrival order, from the `document` table."""
+    if not messages:
+        return ()
+    by_message: dict[int, list[Attachment]] = {}
+    for attachment in session.exec(select(Attachment).where(Attachment.message_id.in_([m.id for m in messages])).order_by(Attachment.id)):
+        by_message.setdefault(attachment.message_id, []).append(attachment)
+    out: list[ReceivedDocument] = []
     for message in messages:
-        facts = parse_message(store.get(message.sha256))
-        facts_list.append(facts)
-        for reading in read_attachments(facts, trust_roots):
-            documents.append(ReceivedDocument(reading, message.received_at))
+        for attachment in by_message.get(message.id or 0, []):
+            reading = attachment_reading(session, attachment, reader)
+            if reading is not None:
+                out.append(ReceivedDocument(reading, message.received_at))
+    return tuple(out)
+
+
+def unread_documents(session: Session, messages: list[Message]) -> list[Attachment]:
+    """The messages' documents that have no reading by the current reader version yet."""
+    if not messages:
+        return []
+    attachments = session.exec(select(Attachment).where(Attachment.message_id.in_([m.id for m in messages]),
+                                                        Attachment.role.not_in(("unread", "unreadable")))).all()
+    return [a for a in attachments if not has_reading(session, a.sha256)]
+
+
+def message_links(messages: list[Message]) -> tuple[str, ...]:
+    return tuple(link for m in messages for link in json.loads(m.links or "[]"))
+
+
+def load_dossier(session: Session, round_: Round, app: Application, reader: Reader | None = None) -> Dossier:
+    """All documents of all the application's messages, assembled from the stored readings."""
+    messages = dossier_messages(session, app)
     first = messages[0].received_at if messages else app.received_at
-    return Dossier(round=round_, received_at=first, documents=tuple(documents), messages=tuple(facts_list))
+    return Dossier(round=round_, received_at=first, documents=stored_documents(session, messages, reader),
+                   links=message_links(messages))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,13 +35,20 @@ class Assessment:
     @property
     def status(self) -> str:
         """The queue status: late, complete, incomplete or needs_review."""
-        if self.late:
-            return "late"
-        if self.missing:
-            return "incomplete"
-        if self.needs_review:
-            return "needs_review"
-        return "complete"
+        return status_from({c.name: c.status for c in self.checks}, {c.name for c in self.checks if c.required})
+
+
+def status_from(statuses: Mapping[str, str], required: Collection[str]) -> str:
+    """The one rule from checks to the queue status, for the bot's verdicts and for them with the
+    secretariat's overrides applied (bot/overrides.py): late beats a required check missing, which
+    beats anything to review; otherwise complete."""
+    if any(s == "late" for s in statuses.values()):
+        return "late"
+    if any(statuses.get(name) == "missing" for name in required):
+        return "incomplete"
+    if any(s == "review" for s in statuses.values()):
+        return "needs_review"
+    return "complete"
 
 
 def assess(dossier: Dossier, now: dt.datetime) -> Assessment:

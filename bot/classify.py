@@ -20,14 +20,18 @@ def message_kind(facts: MessageFacts, readings: list[DocumentReading], joins_app
     is an application to supplement: `joins_application` says so in the service; on its own (`check`) a
     reply is taken to join one.  A first mail with the minutes and "skemaet eftersendes" is an
     application with the form missing.  A mail without documents is an inquiry."""
-    if facts.automatic:
+    joins = is_reply(facts) if joins_application is None else joins_application
+    return kind_of(bool(facts.automatic), {r.role for r in readings}, bool(readings), joins)
+
+
+def kind_of(automatic: bool, roles: set[str], has_documents: bool, joins: bool) -> Kind:
+    """`message_kind` from what it depends on (the service decides from stored facts, bot/decision.py)."""
+    if automatic:
         return "automatic"
-    roles = {r.role for r in readings}
     if "application_form" in roles:
         return "application"
-    joins = is_reply(facts) if joins_application is None else joins_application
-    if readings and joins:
+    if has_documents and joins:
         return "supplement"
-    if readings:
+    if has_documents:
         return "application"  # minutes first, or documents we could not recognise: the checks say what is missing
     return "inquiry"

@@ -13,10 +13,11 @@ from sqlmodel import Session, select
 
 from bot.applications import load_dossier
 from bot.assessment import assess
-from bot.intake import Runtime, answer_from
+from bot.intake import answer_from, stored_reader
+from bot.runtime import Runtime
 from bot.replies import Answered, Notice, record
 from config.settings import Round
-from storage.models import Application, Message, ServiceState
+from storage.models import Application, Message, Reply, ServiceState
 
 
 def reminder_moments(round_: Round) -> list[dt.datetime]:
@@ -45,9 +46,9 @@ def _latest_inbound(session: Session, app: Application) -> Message | None:
 def _notice(session: Session, rt: Runtime, round_: Round, app: Application, kind: str, key: str, now: dt.datetime) -> bool:
     """Record a reminder or closing notice to the application's latest sender, in its thread."""
     message = _latest_inbound(session, app)
-    if message is None:
-        return False
-    assessment = assess(load_dossier(session, rt.store, round_, app, rt.settings.trust_roots), now)
+    if message is None or session.exec(select(Reply.id).where(Reply.dedupe_key == key)).first() is not None:
+        return False  # recorded already: the dossier is not assessed again on every pass
+    assessment = assess(load_dossier(session, round_, app, stored_reader(session, rt, now)), now)
     if not assessment.missing:
         return False
     answered = Answered(message.message_id, tuple(message.references.split()), message.sender, message.subject,

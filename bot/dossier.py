@@ -6,14 +6,14 @@ import datetime as dt
 from bot.rules import Dossier, ReceivedDocument
 from config.settings import Round
 from parsers.message import MessageFacts
-from parsers.documents import ReadOptions
+from bot.engines import read_options
 from parsers.reading import DocumentReading
 from parsers.reading import read_attachments as read_all
 
 
 def read_attachments(facts: MessageFacts, trust_roots: tuple[bytes, ...] = ()) -> list[DocumentReading]:
     """Every document of a message: archives, forwarded mails, .msg and winmail.dat expanded."""
-    return read_all(facts.attachments, ReadOptions(trust_roots=trust_roots))
+    return read_all(facts.attachments, read_options(trust_roots))
 
 
 def single_message_dossier(round_: Round, facts: MessageFacts, readings: list[DocumentReading], received_at: dt.datetime) -> Dossier:
@@ -21,5 +21,5 @@ def single_message_dossier(round_: Round, facts: MessageFacts, readings: list[Do
         round=round_,
         received_at=received_at,
         documents=tuple(ReceivedDocument(r, received_at) for r in readings),
-        messages=(facts,),
+        links=facts.links,
     )

@@ -1,5 +1,5 @@
-"""The intake pipeline, top to bottom: mailbox -> stored message -> parsed facts -> assessment ->
-reply row -> delivery.
+"""The intake pipeline, top to bottom: mailbox -> stored message -> envelope -> documents read once and
+stored -> decision (bot/decision.py, pure) -> reply row -> delivery.
 
 Each message is stored (raw bytes in the file store, then its row) before anything else happens, and
 processed in its own transaction: a failure marks that message `failed` with the reason and the loop
@@ -13,44 +13,28 @@ import email.policy
 import logging
 from dataclasses import dataclass, field
 
-from jinja2 import Environment
-from sqlalchemy.engine import Engine
+import time
+
 from sqlmodel import Session, select
 
-from bot.applications import assign_application, load_dossier
-from bot.assessment import Assessment, assess
-from bot.classify import message_kind
-from bot.dossier import read_attachments
+from bot.applications import (Reader, assign_application, dossier_messages, find_application, message_links, stored_documents,
+                              unread_documents)
+from bot.assessment import Assessment
+from bot.decision import Incoming, Outcome, Standing, decide, opens_attachments, screen
 from bot.loops import hold_reason, own_address
 from bot.mailboxes import IncomingMail, Mailbox
+from bot.replies import Answered, Notice, record
 from bot.routing import route
-from bot.replies import CHECK_NAMES, Answered, Notice, ReceivedFile, environment, record
-from config.settings import Round, Settings
+from bot.runtime import Runtime
+from config.settings import Round
 from parsers.message import MessageFacts, parse_message, topmost_received
-from parsers.documents import ReadOptions
-from parsers.reading import member_bytes, read_documents
-from storage.db import first_start, make_engine, migrate
-from storage.files import FileStore
+from parsers.reading import DocumentReading, expand
+from storage.db import first_start
 from storage.models import Application, Attachment, InformationRequest, Message, Reply
 from storage.models import Assessment as AssessmentRow
+from storage.readings import store_reading, stored_reading
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Runtime:
-    """The service's edges, opened once: settings, database, file store, templates."""
-
-    settings: Settings
-    engine: Engine
-    store: FileStore
-    templates: Environment
-
-    @classmethod
-    def open(cls, settings: Settings) -> "Runtime":
-        engine = make_engine(settings.database_url)
-        migrate(engine)
-        return cls(settings, engine, FileStore(settings.files), environment(settings.templates))
 
 
 @dataclass
@@ -95,96 +79,164 @@ def answer_from(session: Session, rt: Runtime, now: dt.datetime) -> dt.datetime:
 
 
 def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetime) -> Reply | None:
-    """Parse, route, attach to an application, assess and queue the reply for one stored message."""
+    """One stored message, top to bottom: its envelope, then (unless a robot, unrouted or a refused late
+    supplement) its documents read once and stored, then the decision, then the reply row."""
     facts = parse_message(rt.store.get(row.sha256))  # row.received_at was settled by store_incoming
+    _envelope(row, facts)
+    routing = route(rt.settings.rounds, facts.recipients, row.received_at)
+    row.round_id = routing.round.id if routing.round else None
+    own = own_address(rt.settings, facts.sender)
+    screened = screen(facts, own, routing)
+    if screened is not None or routing.round is None:
+        _keep(session, rt, row, facts)
+        row.kind, row.answered = screened.kind if screened else "unrouted", "not_needed"
+        if row.kind == "automatic":
+            row.automatic_reason = facts.automatic or own or ""
+        return None
+    round_ = routing.round
+    opened = _worth_reading(session, round_, row, facts)
+    documents = _read(session, rt, row, facts, now) if opened else _keep(session, rt, row, facts)
+    assignment = assign_application(session, round_, row, facts, list(documents) if opened else [], now,
+                                    with_documents=None if opened else True)
+    standing = _standing(session, assignment.application, assignment.created, row, stored_reader(session, rt, now))
+    incoming = Incoming(row.received_at, documents if opened else (), facts.links, opened)
+    outcome = decide(incoming, standing, round_, routing.open, answer_from(session, rt, now), now)
+    return _write(session, rt, round_, assignment.application, row, outcome, now)
+
+
+def _envelope(row: Message, facts: MessageFacts) -> None:
+    """What the service and the web app need from the mail itself, kept so nothing parses it again."""
     row.message_id = facts.message_id
     row.in_reply_to = facts.in_reply_to or ""
     row.references = " ".join(facts.references)
     row.sender, row.subject = facts.sender, facts.subject[:500]
     row.recipients = ",".join(facts.recipients)
-    readings = []
-    options = ReadOptions(trust_roots=rt.settings.trust_roots)
+    row.body = facts.body
+    row.links = json.dumps(list(facts.links))
+
+
+def _worth_reading(session: Session, round_: Round, row: Message, facts: MessageFacts) -> bool:
+    """A supplement after the deadline is refused without reading it: only its arrival counts."""
+    if not facts.attachments or round_.deadline is None or row.received_at <= round_.deadline:
+        return True
+    domain = facts.sender.rsplit("@", 1)[-1] if "@" in facts.sender else ""
+    _, found = find_application(session, round_, facts, "", domain, with_documents=True)
+    joins = found is not None and found.kind == "application"
+    return opens_attachments(True, round_, row.received_at, joins, joins and _information_requested(session, found))
+
+
+def _information_requested(session: Session, app: Application | None) -> bool:
+    if app is None:
+        return False
+    return session.exec(select(InformationRequest.id).where(
+        InformationRequest.application_id == app.id, InformationRequest.open == True)).first() is not None  # noqa: E712
+
+
+def _keep(session: Session, rt: Runtime, row: Message, facts: MessageFacts) -> tuple[DocumentReading, ...]:
+    """The attachments kept as files, not read (a robot's, an unrouted or a refused late mail)."""
+    for a in facts.attachments:
+        session.add(Attachment(message_id=row.id, filename=a.filename, content_type=a.content_type,
+                               sha256=rt.store.put(a.data), size=len(a.data), role="unread"))
+    return ()
+
+
+def _read(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now: dt.datetime) -> tuple[DocumentReading, ...]:
+    """Every document of the message read once (containers unpacked once, each inner document kept
+    as a file of its own) and its reading stored; bytes read before are not read again."""
+    readings: list[DocumentReading] = []
     seen: set[str] = set()
     for a in facts.attachments:
         digest = rt.store.put(a.data)
-        # a ZIP / forwarded mail / .msg / winmail.dat gives one reading per document inside
-        found = read_documents(a.filename, a.content_type, a.data, digest, options)
-        inner = member_bytes(a.filename, a.content_type, a.data) if any(r.filename != a.filename for r in found) else {}
-        for reading in found:
+        start = time.perf_counter()
+        found = expand(a.filename, a.content_type, a.data, rt.options, lambda sha, _name: stored_reading(session, sha))
+        read_ms = round((time.perf_counter() - start) * 1000 / max(len(found), 1))
+        for item in found:
+            reading = item.reading
             if reading.sha256 and reading.sha256 in seen:
                 continue  # mail-parser also surfaces the attachments of a forwarded message/rfc822 part
             seen.add(reading.sha256)
             readings.append(reading)
-            data = inner.get(reading.filename)  # a document inside a container is kept as a file of its own
+            data = item.data if item.data is not None else a.data  # a member that could not be unpacked: its container
             session.add(Attachment(message_id=row.id, filename=reading.filename, content_type=reading.content_type or a.content_type,
-                                   sha256=rt.store.put(data) if data is not None else digest,
-                                   size=len(data if data is not None else a.data), role=reading.role, problem=reading.problem or ""))
-    routing = route(rt.settings.rounds, facts.recipients, row.received_at)
-    row.round_id = routing.round.id if routing.round else None
-    automatic = facts.automatic or own_address(rt.settings, facts.sender)  # RFC 3834 robots, our own mail
-    if automatic:
-        row.kind, row.automatic_reason, row.answered = "automatic", automatic, "not_needed"
-        return None
-    if routing.round is None:
-        row.kind, row.answered = "unrouted", "not_needed"
-        return None
-    assignment = assign_application(session, routing.round, row, facts, readings, now)
-    application = assignment.application
-    # a supplement needs an application to supplement: an earlier question (an inquiry) is none
-    row.kind = message_kind(facts, readings, not assignment.created and application.kind == "application")
-    if row.kind in ("application", "supplement") and application.kind == "inquiry":
-        application.kind = "application"
-    row.late = late_supplement(session, routing.round, application, row, assignment.created)
+                                   sha256=rt.store.put(data) if item.data is not None else digest, size=len(data),
+                                   role=reading.role, problem=reading.problem or ""))
+            if reading.role != "unreadable":
+                store_reading(session, reading, read_ms, now)
+    return tuple(readings)
+
+
+def stored_reader(session: Session, rt: Runtime, now: dt.datetime) -> Reader:
+    """Reads a stored attachment again when its reading is from an older reader version, and stores it."""
+    def read(attachment: Attachment) -> DocumentReading | None:
+        data = rt.store.get(attachment.sha256)
+        found = expand(attachment.filename, attachment.content_type, data, rt.options)
+        reading = next((f.reading for f in found if f.reading.filename == attachment.filename), None)
+        if reading is not None and reading.role != "unreadable":
+            store_reading(session, reading, 0, now)
+        return reading
+    return read
+
+
+def _standing(session: Session, app: Application, created: bool, row: Message, reader: Reader | None) -> Standing:
+    """The application as it stood before this message: its stored readings (one by an older reader
+    version is made again by `reader`), checks and requests."""
+    earlier = [] if created else dossier_messages(session, app, before=row)
+    return Standing(
+        created=created, kind=app.kind, closed=app.closed, information_requested=_information_requested(session, app),
+        previous=_latest_statuses(session, app), earlier=stored_documents(session, earlier, reader),
+        links=message_links(earlier), first_received=earlier[0].received_at if earlier else None,
+    )
+
+
+def _write(session: Session, rt: Runtime, round_: Round, app: Application, row: Message, outcome: Outcome,
+           now: dt.datetime) -> Reply | None:
+    """What the decision says, written: the message's kind, the application's state, the assessment
+    row, and the reply row (unless the loop caps hold it back)."""
+    row.kind, row.late = outcome.kind, outcome.late
+    app.kind = outcome.application_kind
+    if outcome.status is not None:
+        app.status = outcome.status
+    if outcome.assessment is not None:
+        app.updated_at = now
+        _record_assessment(session, app, row, outcome.assessment, now)
     session.add(row)
     session.flush()
-    return _answer(session, rt, routing.round, routing.open, application, row, facts, readings, assignment.created, now)
-
-
-def _answer(session: Session, rt: Runtime, round_: Round, round_open: bool, application: Application, row: Message,
-            facts: MessageFacts, readings: list, created: bool, now: dt.datetime, force: bool = False) -> Reply | None:
-    """Re-assess the application after this message and record the reply it calls for."""
-    if row.kind not in ("application", "supplement"):
-        if application.kind == "inquiry":
-            application.status = "inquiry"
-        return _reply(session, rt, round_open, None, application, row, facts, now, force=force)
-    if row.late == "refused":
-        return _reply(session, rt, True, ("late", "late_supplement"), application, row, facts, now, files=readings, force=force)
-    previous = _latest_statuses(session, application)
-    dossier = load_dossier(session, rt.store, round_, application, rt.settings.trust_roots)
-    assessment = assess(dossier, now)
-    _record_assessment(session, application, row, assessment, now)
-    changes = tuple(CHECK_NAMES[c.name] for c in assessment.checks
-                    if c.status == "ok" and previous.get(c.name) not in (None, "ok", "late"))
-    supplement = not created and assessment.reply != "late"
-    kind_and_template = (assessment.reply, "supplement_received" if supplement else assessment.reply)
-    return _reply(session, rt, round_open, kind_and_template, application, row, facts, now, assessment=assessment,
-                  files=tuple(d.reading for d in dossier.documents), changes=changes, force=force)
+    planned = outcome.notice
+    if planned is None:
+        row.answered = outcome.no_reply or "not_needed"
+        return None
+    held = hold_reason(session, rt.settings, row, app.id, now)  # loop and abuse caps
+    if held:
+        log.warning("reply to %s held back: %s", row.sha256, held)
+        row.answered, row.automatic_reason = "held", held
+        return None
+    notice = Notice(
+        kind=planned.kind, template=planned.template, dedupe_key=f"message:{row.sha256}", round=round_,
+        reference=app.reference, to=row.sender, municipality=app.municipality,
+        answered=Answered(row.message_id, tuple(row.references.split()), row.sender, row.subject, row.received_at, row.sha256),
+        assessment=outcome.assessment, files=planned.files, changes=planned.changes, accepted_late=planned.accepted_late,
+    )
+    row.answered = "auto"
+    return record(session, rt.templates, notice, rt.settings.timezone, now, app.id, row.id)
 
 
 def answer_held(session: Session, rt: Runtime, row: Message, now: dt.datetime) -> Reply | None:
     """The secretariat sends the reply the bot did not send because the mail arrived before
     `answer_from` (an imported mailbox): the reply the bot would send for it, judged over the
-    application as it is now."""
+    application as it is now, from the stored readings (nothing is parsed or read again)."""
     if row.answered != "before_answer_from" or row.application_id is None:
         raise ValueError("mailen venter ikke på et svar")
-    application = session.get(Application, row.application_id)
-    round_ = next(r for r in rt.settings.rounds if r.id == application.round_id)
-    facts = parse_message(rt.store.get(row.sha256))
-    first = session.exec(select(Message.id).where(Message.application_id == application.id, Message.kind != "automatic")
+    app = session.get(Application, row.application_id)
+    round_ = next(r for r in rt.settings.rounds if r.id == app.round_id)
+    first = session.exec(select(Message.id).where(Message.application_id == app.id, Message.kind != "automatic")
                          .order_by(Message.received_at, Message.id)).first()
-    readings = read_attachments(facts, rt.settings.trust_roots)
-    return _answer(session, rt, round_, round_.is_open_at(row.received_at), application, row, facts, readings,
-                   created=first == row.id, now=now, force=True)
-
-
-def late_supplement(session: Session, round_: Round, application: Application, row: Message, created: bool) -> str:
-    """A mail with documents that joins an application after the round's deadline is refused, unless
-    the secretariat has an open request for information to that application."""
-    if created or round_.deadline is None or row.received_at <= round_.deadline or row.kind not in ("application", "supplement"):
-        return ""
-    requested = session.exec(select(InformationRequest).where(
-        InformationRequest.application_id == application.id, InformationRequest.open == True)).first()  # noqa: E712
-    return "accepted" if requested else "refused"
+    if unread_documents(session, dossier_messages(session, app)):
+        raise ValueError("ansøgningens dokumenter læses igen af en nyere version af læseren; prøv igen efter tjenestens næste kørsel")
+    documents = tuple(d.reading for d in stored_documents(session, [row]))
+    standing = _standing(session, app, first == row.id, row, None)  # a web request reads no document
+    incoming = Incoming(row.received_at, documents, message_links([row]), row.late != "refused" or bool(documents))
+    outcome = decide(incoming, standing, round_, round_.is_open_at(row.received_at), answer_from(session, rt, now), now, force=True)
+    return _write(session, rt, round_, app, row, outcome, now)
 
 
 def _latest_statuses(session: Session, application: Application) -> dict[str, str]:
@@ -194,45 +246,11 @@ def _latest_statuses(session: Session, application: Application) -> dict[str, st
 
 
 def _record_assessment(session: Session, application: Application, row: Message, assessment: Assessment, now: dt.datetime) -> None:
-    if not (application.closed and assessment.status != "complete"):
-        application.status = assessment.status  # a closed application keeps its final state unless now complete
-    application.updated_at = now
     session.add(AssessmentRow(
         application_id=application.id, message_id=row.id, complete=assessment.complete, status=assessment.status,
         reply=assessment.reply, checks_json=json.dumps({c.name: c.to_json() for c in assessment.checks}, ensure_ascii=False),
         created_at=now,
     ))
-
-
-def _reply(session: Session, rt: Runtime, round_open: bool, kind_and_template: tuple[str, str] | None,
-           application: Application, row: Message, facts: MessageFacts, now: dt.datetime,
-           assessment: Assessment | None = None, files=(), changes: tuple[str, ...] = (), force: bool = False) -> Reply | None:
-    """Record the answer to one message, or why there is none (robots and inquiries get none; mail
-    from before `answer_from` is queued for the secretariat instead, unless they `force` it)."""
-    if not force and row.received_at < answer_from(session, rt, now):
-        row.answered = "before_answer_from"
-        return None
-    if not round_open:
-        kind_and_template = ("not_open", "not_open")
-    if kind_and_template is None:
-        row.answered = "not_needed"
-        return None
-    kind, template = kind_and_template
-    held = hold_reason(session, rt.settings, row, application.id, now)  # loop and abuse caps
-    if held:
-        log.warning("reply to %s held back: %s", row.sha256, held)
-        row.answered, row.automatic_reason = "held", held
-        return None
-    round_ = next(r for r in rt.settings.rounds if r.id == application.round_id)
-    notice = Notice(
-        kind=kind, template=template, dedupe_key=f"message:{row.sha256}", round=round_, reference=application.reference,
-        to=facts.sender, municipality=application.municipality,
-        answered=Answered(facts.message_id, facts.references, facts.sender, facts.subject, row.received_at, row.sha256),
-        assessment=assessment, files=tuple(ReceivedFile(r.filename, r.role, r.problem or "") for r in files),
-        changes=changes, accepted_late=row.late == "accepted",
-    )
-    row.answered = "auto"
-    return record(session, rt.templates, notice, rt.settings.timezone, now, application.id, row.id)
 
 
 def intake(rt: Runtime, mailbox: Mailbox, now: dt.datetime, summary: RunSummary) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from sqlmodel import Session, select
 
+from bot.assessment import status_from
 from storage.models import CheckOverride, Decision
 
 CHECK_STATUSES = ("ok", "missing", "review", "late", "not_required")
@@ -39,13 +40,8 @@ def effective_status(bot_status: str, checks: Mapping[str, Mapping[str, object]]
         return bot_status
     statuses = effective_checks(checks, overrides)
     required = [name for name, check in checks.items() if check.get("required", True)] + [n for n in overrides if n not in checks]
-    if any(s == "late" for s in statuses.values()):
-        return "late"
-    if any(statuses[name] == "missing" for name in required):
-        return "incomplete_at_deadline" if bot_status == "incomplete_at_deadline" else "incomplete"
-    if any(s == "review" for s in statuses.values()):
-        return "needs_review"
-    return "complete"
+    status = status_from(statuses, required)
+    return "incomplete_at_deadline" if status == "incomplete" and bot_status == "incomplete_at_deadline" else status
 
 
 def describe(overrides: Iterable[CheckOverride]) -> str:

@@ -22,7 +22,8 @@ from typing import Callable
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot import clock
-from bot.intake import RunSummary, Runtime
+from bot.intake import RunSummary
+from bot.runtime import Runtime
 from bot.mailboxes import Mailbox
 from bot.service import deadlines, deliver, open_service_mailbox, run_pass
 

@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from bot.deadlines import close_rounds, send_reminders
 from bot.delivery import open_delivery
-from bot.intake import RunSummary, Runtime, intake
+from bot.intake import RunSummary, intake
+from bot.runtime import Runtime
 from bot.mailboxes import Mailbox, open_mailbox
 from bot.outbox import RetryPolicy, flush
 from storage.db import first_start

@@ -1,14 +1,13 @@
 """One attachment read end to end: its text, what it is (form, minutes, other, unreadable) and its facts.
 
-Containers (ZIP, a forwarded .eml or message/rfc822 part, Outlook .msg, winmail.dat) are expanded by
-`read_documents` into one reading per document inside, named "<container>/<member>"; the container's
+Containers (ZIP, a forwarded .eml or message/rfc822 part, Outlook .msg, winmail.dat) are expanded once by
+`expand` into one reading per document inside, each with its own bytes, named "<container>/<member>"; the container's
 own text (a forwarded mail's body) is a reading too.  Identical bytes reached twice (mail-parser
 already surfaces the attachments of a message/rfc822 part) are read once (`read_attachments`).
 """
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Literal
@@ -23,6 +22,10 @@ from parsers.parts import Part, split_parts
 from parsers.text import DocumentText
 
 Role = Literal["application_form", "minutes", "other", "unreadable"]
+# The readers' version, stored with every reading (storage: the `document` table).  Raise it with any
+# change that reads a document differently: the service then reads each stored document again the next
+# time its application is assessed, and `taskforce-intake reread` does it for a whole round at once.
+READER_VERSION = "2026.12.1"
 MAX_DEPTH = 3  # a ZIP in a forwarded mail in a .msg is as deep as it goes
 
 CONTAINERS: tuple[tuple[str, Callable[[str, str, bytes], bool], Callable[[str, bytes], Unpacked]], ...] = (
@@ -107,31 +110,9 @@ def classify(text: DocumentText, content_type: str = "", sha256: str = "") -> Do
     return DocumentReading(filename, content_type, sha256, "other", text)
 
 
-# The service re-reads an application's earlier documents with every new mail; a scan costs seconds a
-# page to OCR, so readings are remembered by content (readings are immutable; no bytes are kept).
-_READ_CACHE: OrderedDict[tuple[str, str, str, ReadOptions], DocumentReading] = OrderedDict()
-READ_CACHE_SIZE = 256
-
-
-def forget_readings() -> None:
-    """Empty the memo of readings (benchmarks measure a first read, not a memo hit)."""
-    _READ_CACHE.clear()
-
-
 def read_document(filename: str, content_type: str, data: bytes, sha256: str = "", options: ReadOptions = ReadOptions()) -> DocumentReading:
     """Read one document (not a container)."""
-    key = (sha256 or hashlib.sha256(data).hexdigest(), filename, content_type, options)
-    cached = _READ_CACHE.get(key)
-    if cached is not None:
-        _READ_CACHE.move_to_end(key)
-        return cached if cached.sha256 == sha256 else DocumentReading(**{**cached.__dict__, "sha256": sha256})
-    reading = classify(extract(filename, content_type, data, options), content_type, sha256)
-    if reading.role == "unreadable":
-        return reading  # may depend on what is installed (LibreOffice, Tesseract): tried again next time
-    _READ_CACHE[key] = reading
-    if len(_READ_CACHE) > READ_CACHE_SIZE:
-        _READ_CACHE.popitem(last=False)
-    return reading
+    return classify(extract(filename, content_type, data, options), content_type, sha256 or hashlib.sha256(data).hexdigest())
 
 
 def _container(filename: str, content_type: str, data: bytes) -> tuple[str, Callable[[str, bytes], Unpacked]] | None:
@@ -139,48 +120,56 @@ def _container(filename: str, content_type: str, data: bytes) -> tuple[str, Call
     return next(((name, unpack) for name, test, unpack in CONTAINERS if test(filename, kind, data)), None)
 
 
-def read_documents(filename: str, content_type: str, data: bytes, sha256: str = "",
-                   options: ReadOptions = ReadOptions(), depth: int = 0) -> list[DocumentReading]:
-    """Every document in one attachment: itself, or what a container holds (recursively)."""
-    digest = sha256 or hashlib.sha256(data).hexdigest()
+@dataclass(frozen=True)
+class Found:
+    """One document of an attachment with its own bytes (None when it has none of its own: a member
+    that could not be unpacked), so the service keeps each document inside a container as a file."""
+
+    reading: DocumentReading
+    data: bytes | None
+
+
+Known = Callable[[str, str], DocumentReading | None]  # (sha256, filename) -> a reading made before, or None
+
+
+def _unreadable(filename: str, fmt: str, problem: str, content_type: str, sha256: str = "") -> DocumentReading:
+    return classify(DocumentText(filename, fmt, unreadable=problem), content_type, sha256)
+
+
+def expand(filename: str, content_type: str, data: bytes, options: ReadOptions = ReadOptions(),
+           known: Known | None = None, depth: int = 0) -> list[Found]:
+    """Every document in one attachment, each read once: itself, or what a container holds
+    (recursively), unpacked once.  `known` returns a reading made before for the same bytes (the
+    service's stored readings), so a document already read is not read again."""
+    digest = hashlib.sha256(data).hexdigest()
     container = _container(filename, content_type, data)
     if container is None:
-        return [read_document(filename, content_type, data, digest, options)]
+        before = known(digest, filename) if known else None
+        return [Found(before or read_document(filename, content_type, data, digest, options), data)]
     fmt, unpack = container
     if depth >= MAX_DEPTH:
-        return [classify(DocumentText(filename, fmt, unreadable=f"for mange lag af pakkede filer (højst {MAX_DEPTH})"), content_type, digest)]
+        return [Found(_unreadable(filename, fmt, f"for mange lag af pakkede filer (højst {MAX_DEPTH})", content_type, digest), data)]
     unpacked = unpack(filename, data)
     if unpacked.problem:
-        return [classify(DocumentText(filename, fmt, unreadable=unpacked.problem), content_type, digest)]
-    out: list[DocumentReading] = []
+        return [Found(_unreadable(filename, fmt, unpacked.problem, content_type, digest), data)]
+    out: list[Found] = []
     if unpacked.body is not None and unpacked.body.lines:
         # a mail's own text is correspondence ("Hermed referatet …"), never the form or the minutes
-        out.append(DocumentReading(filename, content_type, digest, "other", unpacked.body))
+        out.append(Found(DocumentReading(filename, content_type, digest, "other", unpacked.body), data))
     for member in unpacked.members:
         name = f"{filename}/{member.filename}"
         if member.problem:
-            out.append(classify(DocumentText(name, "unknown", unreadable=member.problem), member.content_type))
+            out.append(Found(_unreadable(name, "unknown", member.problem, member.content_type), None))
             continue
-        out.extend(read_documents(name, member.content_type, member.data, "", options, depth + 1))
+        out.extend(expand(name, member.content_type, member.data, options, known, depth + 1))
     if not out:
-        return [classify(DocumentText(filename, fmt, unreadable="filen indeholder ingen dokumenter"), content_type, digest)]
+        return [Found(_unreadable(filename, fmt, "filen indeholder ingen dokumenter", content_type, digest), data)]
     return out
 
 
-def member_bytes(filename: str, content_type: str, data: bytes, depth: int = 0) -> dict[str, bytes]:
-    """The bytes of every document inside an attachment, under the nested name `read_documents` gives
-    its reading ("bilag.zip/referat.pdf"), so the service can keep each one as a file of its own."""
-    container = _container(filename, content_type, data)
-    if container is None or depth >= MAX_DEPTH:
-        return {filename: data}
-    unpacked = container[1](filename, data)
-    if unpacked.problem:
-        return {filename: data}
-    out: dict[str, bytes] = {}
-    for member in unpacked.members:
-        if not member.problem:
-            out.update(member_bytes(f"{filename}/{member.filename}", member.content_type, member.data, depth + 1))
-    return out
+def read_documents(filename: str, content_type: str, data: bytes, options: ReadOptions = ReadOptions()) -> list[DocumentReading]:
+    """Every document in one attachment (`expand` without the bytes)."""
+    return [found.reading for found in expand(filename, content_type, data, options)]
 
 
 def read_attachments(attachments: Iterable[Any], options: ReadOptions = ReadOptions()) -> list[DocumentReading]:
@@ -189,7 +178,7 @@ def read_attachments(attachments: Iterable[Any], options: ReadOptions = ReadOpti
     out: list[DocumentReading] = []
     seen: set[str] = set()
     for attachment in attachments:
-        for reading in read_documents(attachment.filename, attachment.content_type, attachment.data, "", options):
+        for reading in read_documents(attachment.filename, attachment.content_type, attachment.data, options):
             if reading.sha256:
                 if reading.sha256 in seen:
                     continue

@@ -28,7 +28,7 @@ MARKER = VAR / ".demo"
 def cli(*args: str, now: str) -> None:
     env = {**os.environ, "TASKFORCE_INTAKE_NOW": now}
     env.pop("TASKFORCE_INTAKE_CONFIG", None)
-    subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "-m", "taskforce_intake", *args], cwd=ROOT, env=env, check=True)
 
 
 def _specs() -> dict[str, FormSpec]:

@@ -65,6 +65,9 @@ class Message(SQLModel, table=True):
     answered: str = ""  # "" | auto | before_answer_from | not_needed
     late: str = ""  # a supplement after the deadline: "" | accepted (information was requested) | refused
     stored_at: dt.datetime = TZ(nullable=False)
+    # read once, when the message is processed, so no page or job parses the raw mail again
+    body: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    links: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list of the body's URLs
 
 
 class Attachment(SQLModel, table=True):
@@ -76,6 +79,28 @@ class Attachment(SQLModel, table=True):
     size: int = 0
     role: str = "other"  # application_form | minutes | other | unreadable
     problem: str = ""
+
+
+class Document(SQLModel, table=True):
+    """One document's reading, by its content and the version of the readers that made it: written
+    when the message that carried it is processed, so a dossier is assembled from rows and no document
+    is read twice.  `reading` is the reader's typed facts as JSON (storage/readings.py): the text lines
+    with their places, the form's fields, the signature block, the minutes' decision, the evidence.
+    Raising `parsers.reading.READER_VERSION` makes every document be read again (lazily, or at once
+    with `taskforce-intake reread`)."""
+
+    __table_args__ = (UniqueConstraint("sha256", "reader_version"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    sha256: str = Field(index=True)
+    reader_version: str
+    filename: str  # the name it was first read under (its evidence cites that name)
+    role: str  # application_form | minutes | other | unreadable
+    problem: str = ""
+    format: str = ""
+    parts: str = ""  # a combined PDF: "application_form 1-3, minutes 4-6"
+    reading: str = Field(sa_column=Column(Text, nullable=False))
+    read_ms: int = 0
+    created_at: dt.datetime = TZ(nullable=False)
 
 
 class Application(SQLModel, table=True):

@@ -57,7 +57,7 @@ class Installation:
         env.pop("TASKFORCE_INTAKE_NOW", None)
         if now:
             env["TASKFORCE_INTAKE_NOW"] = now
-        result = subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, input=stdin)
+        result = subprocess.run([sys.executable, "-m", "taskforce_intake", *args], cwd=ROOT, env=env, capture_output=True, text=True, input=stdin)
         if check and result.returncode != 0:
             raise AssertionError(f"taskforce-intake {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result

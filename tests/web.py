@@ -71,7 +71,7 @@ class Server:
         env.pop("TASKFORCE_INTAKE_NOW", None)
         if now:
             env["TASKFORCE_INTAKE_NOW"] = now
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", *command, "--host", "127.0.0.1", "--port", str(port)],
+        process = subprocess.Popen([sys.executable, "-m", "taskforce_intake", *command, "--host", "127.0.0.1", "--port", str(port)],
                                    cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         server = cls(inst, process, f"http://127.0.0.1:{port}")
         assert process.stderr is not None

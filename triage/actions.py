@@ -8,7 +8,8 @@ from email.message import EmailMessage
 
 from sqlmodel import Session, select
 
-from bot.intake import Runtime, answer_held
+from bot.intake import answer_held
+from bot.runtime import Runtime
 from bot.overrides import CHECK_STATUSES, DECISIONS
 from bot.replies import Answered, Notice, compose
 from config.settings import Round

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from bot.intake import Runtime
+from bot.runtime import Runtime
 from triage import labels
 from triage.auth import Csrf, LoginLimiter, active_user, proxy_user, secret_key, session_user
 

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlmodel import Session, select
 
-from bot.intake import Runtime
+from bot.runtime import Runtime
 from bot.overrides import decision_in_force, describe, effective_checks, overrides_in_force
 from bot.queue import queue
 from config.settings import Round

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import uvicorn
 
-from bot.intake import Runtime
+from bot.runtime import Runtime
 from triage.app import create_app
 
 

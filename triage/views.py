@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from bot.applications import load_dossier
-from bot.intake import Runtime
+from bot.runtime import Runtime
 from bot.overrides import decision_in_force, effective_checks, effective_status, overrides_in_force
 from bot.queue import QueueItem, queue
 from config.settings import Round
 from parsers.form import FormFacts
-from parsers.message import parse_message
 from storage.models import (Application, Assessment, Attachment, AuditEvent, CheckOverride, Decision, InformationRequest,
                             InquiryAnswered, Message, Note, Reply)
 from triage.labels import STATUSES
@@ -124,20 +123,15 @@ def application_page(rt: Runtime, reference: str) -> ApplicationPage | None:
         messages = []
         for row in session.exec(select(Message).where(Message.application_id == app.id).order_by(Message.received_at, Message.id)).all():
             attachments = list(session.exec(select(Attachment).where(Attachment.message_id == row.id).order_by(Attachment.id)).all())
-            try:
-                body = parse_message(rt.store.get(row.sha256)).body
-            except OSError as exc:  # the file store is the source of truth; say so instead of failing the page
-                body = f"(mailen kunne ikke læses fra fillageret: {exc})"
-            messages.append(MessageView(row, attachments, body))
+            messages.append(MessageView(row, attachments, row.body if row.body is not None else "(mailen er ikke behandlet endnu)"))
         rows = session.exec(select(Reply).where(Reply.application_id == app.id).order_by(Reply.created_at, Reply.id)).all()
         replies = [ReplyView(r, _reply_body(r.raw)) for r in rows]
         form, problem = None, ""
         if app.kind == "application" and messages:
-            try:
-                form = load_dossier(session, rt.store, round_, app, rt.settings.trust_roots).form
-            except Exception as exc:  # noqa: BLE001 - a document that breaks the reader must not break the page
-                log.exception("form of %s could not be read", reference)
-                problem = f"{type(exc).__name__}: {exc}"
+            dossier = load_dossier(session, round_, app)  # stored readings only: a page never reads a document
+            form = dossier.form
+            if form is None and any(a.role == "application_form" for m in messages for a in m.attachments):
+                problem = "skemaet er læst af en ældre version af læseren og læses igen ved næste kørsel (taskforce-intake reread)"
         return ApplicationPage(
             app=app, round=round_, status=effective_status(app.status, checks, overrides), checks=checks,
             effective=effective_checks(checks, overrides), overrides=overrides, override_history=history,

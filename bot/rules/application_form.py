@@ -2,10 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from bot.rules.base import CheckResult, Dossier
 
 REMEDY = "Vedhæft det udfyldte ansøgningsskema (Word eller PDF) i et svar på denne e-mail."
+
+
+@dataclass(frozen=True)
+class FormSections:
+    """The form's free-text sections (3-7): number, title, answered or not, length."""
+
+    sections: tuple[dict[str, object], ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {"sections": list(self.sections)} if self.sections else {}
 
 
 class ApplicationForm:
@@ -36,8 +47,8 @@ class ApplicationForm:
             return CheckResult(
                 self.name, "review",
                 f"Ansøgningsskemaet {form.filename} er modtaget, men mangler " + ", ".join(gaps) + ".",
-                evidence=evidence, sections=sections,
+                evidence=evidence, details=FormSections(sections),
             )
         municipality = form.municipality.value if form.municipality else f"CVR {form.cvr.value}"  # type: ignore[union-attr]
         return CheckResult(self.name, "ok", f"Ansøgningsskemaet {form.filename} fra {municipality} er modtaget.", evidence=evidence,
-                           sections=sections)
+                           details=FormSections(sections))

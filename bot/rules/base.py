@@ -8,7 +8,6 @@ from typing import Literal, Protocol
 
 from config.settings import Round
 from parsers.form import FormFacts
-from parsers.message import MessageFacts
 from parsers.minutes import MinutesFacts
 from parsers.reading import DocumentReading
 from parsers.text import Evidence
@@ -26,12 +25,13 @@ class ReceivedDocument:
 
 @dataclass(frozen=True)
 class Dossier:
-    """Everything known about one application: its messages and documents in arrival order."""
+    """Everything known about one application: its documents in arrival order (stored readings in the
+    service) and the links its mails' bodies carry (minutes published on the municipality's site)."""
 
     round: Round
     received_at: dt.datetime
     documents: tuple[ReceivedDocument, ...]
-    messages: tuple[MessageFacts, ...] = ()
+    links: tuple[str, ...] = ()
 
     @property
     def forms(self) -> list[FormFacts]:
@@ -52,10 +52,24 @@ class Dossier:
         return [d.reading for d in self.documents if d.reading.role == "unreadable"]
 
 
+class Details(Protocol):
+    """What one rule reports beyond status and detail, typed by the rule that owns it (the director's
+    signature: what kind of evidence; political backing: which body, which meeting …) and written into
+    the check's JSON by that rule alone."""
+
+    def to_json(self) -> dict[str, object]: ...
+
+
+@dataclass(frozen=True)
+class NoDetails:
+    def to_json(self) -> dict[str, object]:
+        return {}
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """One criterion's verdict.  `detail` is Danish and names its evidence; `remedy` says what would
-    satisfy a missing item, for the notice to the municipality."""
+    satisfy a missing item, for the notice to the municipality; `details` are the rule's own facts."""
 
     name: str
     status: Status
@@ -63,25 +77,13 @@ class CheckResult:
     required: bool = True
     evidence: tuple[Evidence, ...] = ()
     remedy: str = ""
-    evidence_kind: str | None = None
-    body: str | None = None
-    meeting_date: dt.date | None = None
-    date: dt.date | None = None
-    sections: tuple[dict[str, object], ...] = ()  # application_form: the free-text sections 3-7
+    details: Details = NoDetails()
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"status": self.status, "detail": self.detail, "required": self.required}
         if self.remedy:
             out["remedy"] = self.remedy
-        if self.name == "director_signature":
-            out["evidence"] = self.evidence_kind
-        if self.name == "political_backing":
-            out["body"] = self.body
-            out["meeting_date"] = self.meeting_date.isoformat() if self.meeting_date else None
-        if self.name == "initial_meeting":
-            out["date"] = self.date.isoformat() if self.date else None
-        if self.name == "application_form" and self.sections:
-            out["sections"] = list(self.sections)
+        out.update(self.details.to_json())
         out["citations"] = [{"file": e.file, "location": e.location, "snippet": e.snippet} for e in self.evidence]
         return out
 

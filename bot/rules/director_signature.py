@@ -3,6 +3,7 @@ that matches the director named in section 1."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from bot.rules.base import CheckResult, Dossier
 from parsers.names import same_person
@@ -16,6 +17,17 @@ REMEDY = "Send ansøgningsskemaet med direktørens underskrift (digital signatur
 __all__ = ["DirectorSignature", "same_person"]
 
 
+@dataclass(frozen=True)
+class SignatureEvidence:
+    """How the director signed: `digital` (a PDF signature), `image` (a picture in the block), `typed`
+    (the name written), or None."""
+
+    kind: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"evidence": self.kind}
+
+
 class DirectorSignature:
     name = "director_signature"
     description = "Ansøgningen er underskrevet af direktøren."
@@ -23,7 +35,8 @@ class DirectorSignature:
     def check(self, dossier: Dossier, now: dt.datetime) -> CheckResult:
         form = dossier.form
         if form is None:
-            return CheckResult(self.name, "missing", "Intet ansøgningsskema, og derfor ingen direktørunderskrift.", remedy=REMEDY)
+            return CheckResult(self.name, "missing", "Intet ansøgningsskema, og derfor ingen direktørunderskrift.", remedy=REMEDY,
+                               details=SignatureEvidence())
         director = form.director_name.value if form.director_name else None
         document = next(d.reading for d in reversed(dossier.documents) if d.reading.form is form)
         if document.text.signatures:
@@ -40,26 +53,26 @@ class DirectorSignature:
         if block.on_behalf:
             of = f" {block.behalf_of}" if block.behalf_of else " direktøren"
             return CheckResult(self.name, "review", f"Underskrevet på vegne af{of} af {block.typed_name or 'en anden'}{role}, ikke af "
-                               f"direktøren selv; sekretariatet vurderer underskriften{where}.", evidence=evidence, evidence_kind=kind)
+                               f"direktøren selv; sekretariatet vurderer underskriften{where}.", evidence=evidence, details=SignatureEvidence(kind))
         if block.typed_name and not (director and same_person(block.typed_name, director, ocr)):
             who = f"direktøren i afsnit 1 er {director}" if director else "direktøren er ikke angivet i afsnit 1"
             return CheckResult(self.name, "review", f"Underskriftsfeltet har navnet {block.typed_name}{role}, men {who}{where}.",
-                               evidence=evidence, evidence_kind=kind)
+                               evidence=evidence, details=SignatureEvidence(kind))
         if block.typed_name and signed_by_other_role(block.title):
             return CheckResult(self.name, "review", f"Underskriftsfeltet har navnet {block.typed_name} med titlen »{block.title}«, "
-                               f"som ikke er en direktørtitel{where}.", evidence=evidence, evidence_kind=kind)
+                               f"som ikke er en direktørtitel{where}.", evidence=evidence, details=SignatureEvidence(kind))
         if block.image and ocr and not block.typed_name:
             # ink found on a scan by a rule of thumb, and no name beside it to confirm it: a person looks
             return CheckResult(self.name, "review", f"Der er håndskrift i underskriftsfeltet på den scannede side, men intet navn "
-                               f"under den; sekretariatet kontrollerer underskriften{where}.", evidence=evidence, evidence_kind="image")
+                               f"under den; sekretariatet kontrollerer underskriften{where}.", evidence=evidence, details=SignatureEvidence("image"))
         if block.image:
             return CheckResult(self.name, "ok", f"Underskrift indsat som billede i underskriftsfeltet{where}.", evidence=evidence,
-                               evidence_kind="image")
+                               details=SignatureEvidence("image"))
         if block.typed_name:
             return CheckResult(self.name, "ok", f"Underskrevet med navn: {block.typed_name}{role}, som er direktøren i afsnit 1{where}.",
-                               evidence=evidence, evidence_kind="typed")
+                               evidence=evidence, details=SignatureEvidence("typed"))
         detail = "Underskriftsfeltet er tomt" + where if block.found else f"Intet underskriftsfelt fundet i {filename}"
-        return CheckResult(self.name, "missing", detail + ".", evidence=evidence, remedy=REMEDY)
+        return CheckResult(self.name, "missing", detail + ".", evidence=evidence, remedy=REMEDY, details=SignatureEvidence())
 
     def _digital(self, sig: DigitalSignature, director: str | None, filename: str = "") -> CheckResult:
         signer = sig.signer or "ukendt"
@@ -67,11 +80,11 @@ class DirectorSignature:
         cite = (Evidence(filename, f"signaturfelt {sig.field}", f"{signer}: {sig.summary}"),)
         if not sig.intact or not sig.covers_whole_document:
             return CheckResult(self.name, "review", f"Digital signatur af {signer} i feltet {sig.field}, men dokumentet er ændret "
-                               f"efter underskriften: {sig.summary}", evidence=cite, evidence_kind=kind)
+                               f"efter underskriften: {sig.summary}", evidence=cite, details=SignatureEvidence(kind))
         if not sig.trusted:
             return CheckResult(self.name, "review", f"Digital signatur af {signer} i feltet {sig.field}; certifikatet kan ikke "
-                               f"verificeres mod de betroede udstedere: {sig.summary}", evidence=cite, evidence_kind=kind)
+                               f"verificeres mod de betroede udstedere: {sig.summary}", evidence=cite, details=SignatureEvidence(kind))
         if director and sig.signer and not same_person(sig.signer, director):
             return CheckResult(self.name, "review", f"Digital signatur af {signer}, men direktøren i afsnit 1 er {director}.",
-                               evidence=cite, evidence_kind=kind)
-        return CheckResult(self.name, "ok", f"Gyldig digital signatur af {signer} i feltet {sig.field}.", evidence=cite, evidence_kind=kind)
+                               evidence=cite, details=SignatureEvidence(kind))
+        return CheckResult(self.name, "ok", f"Gyldig digital signatur af {signer} i feltet {sig.field}.", evidence=cite, details=SignatureEvidence(kind))

@@ -3,6 +3,7 @@ børn og unge, only recommended for handicap."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 
 from bot.rules.base import CheckResult, Dossier
 
@@ -10,6 +11,16 @@ REMEDY = (
     "Angiv i ansøgningsskemaet (afsnit 2), hvornår det indledende møde mellem direktøren, ledergruppen "
     "og Task Forcen blev holdt, og send skemaet igen i et svar på denne e-mail."
 )
+
+
+@dataclass(frozen=True)
+class MeetingDate:
+    """The date the form gives for the initial meeting with the Task Force, if any."""
+
+    date: dt.date | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"date": self.date.isoformat() if self.date else None}
 
 
 class InitialMeeting:
@@ -21,10 +32,12 @@ class InitialMeeting:
 
     def check(self, dossier: Dossier, now: dt.datetime) -> CheckResult:
         result = self._judge(dossier)
+        if not isinstance(result.details, MeetingDate):
+            result = replace(result, details=MeetingDate())  # "date" is in the JSON of every verdict, null when none
         if self.required:
             return result
         detail = "Anbefales, men er ikke et krav i denne runde. " + result.detail
-        return CheckResult(self.name, "not_required", detail, required=False, evidence=result.evidence, date=result.date)
+        return CheckResult(self.name, "not_required", detail, required=False, evidence=result.evidence, details=result.details)
 
     def _judge(self, dossier: Dossier) -> CheckResult:
         form = dossier.form
@@ -42,5 +55,6 @@ class InitialMeeting:
         received = dossier.received_at.date()
         if answer.date > received:
             return CheckResult(self.name, "review", f"Mødet er dateret {answer.date:%d.%m.%Y}, efter ansøgningen blev modtaget ({received:%d.%m.%Y}).",
-                               evidence=evidence, date=answer.date)
-        return CheckResult(self.name, "ok", f"Indledende møde holdt {answer.date:%d.%m.%Y}: »{answer.text}«.", evidence=evidence, date=answer.date)
+                               evidence=evidence, details=MeetingDate(answer.date))
+        return CheckResult(self.name, "ok", f"Indledende møde holdt {answer.date:%d.%m.%Y}: »{answer.text}«.", evidence=evidence,
+                           details=MeetingDate(answer.date))

@@ -3,6 +3,7 @@ Force item was approved.  An agenda, a postponed or rejected item, or a link is 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from bot.rules.base import CheckResult, Dossier
 from parsers.minutes import MinutesFacts
@@ -25,6 +26,17 @@ def _evidence(m: MinutesFacts) -> tuple[Evidence, ...]:
     return tuple(e for e in (m.item, m.decision_evidence) if e)
 
 
+@dataclass(frozen=True)
+class Meeting:
+    """Which political body decided, and when (from the minutes the verdict rests on)."""
+
+    body: str | None = None
+    meeting_date: dt.date | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"body": self.body, "meeting_date": self.meeting_date.isoformat() if self.meeting_date else None}
+
+
 class PoliticalBacking:
     name = "political_backing"
     description = "Referat fra et udvalgs- eller byrådsmøde viser en beslutning om at søge."
@@ -36,13 +48,13 @@ class PoliticalBacking:
             m = approved[-1]
             quote = m.decision_evidence.snippet if m.decision_evidence else "godkendt"
             return CheckResult(self.name, "ok", f"{_describe(m)}: punktet »{m.item.snippet}« blev besluttet: »{quote}«.",  # type: ignore[union-attr]
-                               evidence=_evidence(m), body=m.body, meeting_date=m.meeting_date)
+                               evidence=_evidence(m), details=Meeting(m.body, m.meeting_date))
         unclear = [m for m in minutes if m.kind == "referat" and m.decision in ("approved", "none")]
         if unclear:
             m = unclear[-1]
             why = "Task Force-punktet blev ikke fundet" if m.item is None else "beslutningen kunne ikke aflæses"
             return CheckResult(self.name, "review", f"{_describe(m)}: {why}; sekretariatet kontrollerer referatet.",
-                               evidence=_evidence(m), body=m.body, meeting_date=m.meeting_date)
+                               evidence=_evidence(m), details=Meeting(m.body, m.meeting_date))
         if minutes:
             m = minutes[-1]
             if m.kind == "dagsorden":
@@ -50,10 +62,12 @@ class PoliticalBacking:
             else:
                 why = f"viser at punktet blev {WORDS[m.decision]}"
             return CheckResult(self.name, "missing", f"{_describe(m)} {why}.", evidence=_evidence(m),
-                               body=m.body, meeting_date=m.meeting_date, remedy=REMEDY)
-        links = [link for message in dossier.messages for link in message.links]
+                               details=Meeting(m.body, m.meeting_date), remedy=REMEDY)
+        links = list(dossier.links)
         if links:
-            return CheckResult(self.name, "missing", f"Der er kun henvist til et link ({links[0]}), ikke vedhæftet et referat.", remedy=REMEDY)
+            return CheckResult(self.name, "missing", f"Der er kun henvist til et link ({links[0]}), ikke vedhæftet et referat.", remedy=REMEDY,
+                               details=Meeting())
         form = dossier.form
         said = f" Skemaet siger: »{form.political.text}«." if form and form.political and form.political.text else ""
-        return CheckResult(self.name, "missing", "Intet referat af politisk behandling er vedhæftet." + said, remedy=REMEDY)
+        return CheckResult(self.name, "missing", "Intet referat af politisk behandling er vedhæftet." + said, remedy=REMEDY,
+                           details=Meeting())

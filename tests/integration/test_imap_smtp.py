@@ -58,7 +58,7 @@ def test_applications_are_answered_over_smtp_by_internaldate_and_moved_once(onli
 
 
 def test_copy_and_expunge_when_move_is_not_used(tmp_path, dovecot, smtp):
-    from bot.intake import Runtime
+    from bot.runtime import Runtime
     from bot.service import open_service_mailbox, run_pass
     from config.settings import load_settings
 
@@ -113,7 +113,7 @@ def test_run_picks_up_new_mail_and_stops_on_sigterm(tmp_path, dovecot, smtp, mod
     ready = "IDLE, venter på ny post" if mode == "idle" else "no IDLE, next poll"
     config = imap_config(tmp_path, dovecot, smtp, mailbox_extra=extra)
     env = {**os.environ, "TASKFORCE_INTAKE_CONFIG": str(config), "TASKFORCE_INTAKE_NOW": "2025-03-20T12:00:00+01:00"}
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "--verbose", "run"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "taskforce_intake", "--verbose", "run"], cwd=ROOT, env=env,
                             stderr=subprocess.PIPE, text=True)
     try:
         seen = []

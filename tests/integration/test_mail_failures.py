@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from bot.intake import Runtime
+from bot.runtime import Runtime
 from bot.mailboxes.imap import ImapMailbox
 from bot.service import open_service_mailbox, run_once, run_pass
 from config.settings import load_settings
@@ -207,7 +207,7 @@ def test_killed_between_sending_and_recording(tmp_path, dovecot, smtp, policy):
     inst = Installation(tmp_path, config)
     dovecot.append(mail(attachments=[FORM, MINUTES]), at("2025-03-20 10:00:00"))
     env = {**os.environ, "TASKFORCE_INTAKE_CONFIG": str(config), "TASKFORCE_INTAKE_NOW": "2025-03-20T12:00:00+01:00"}
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--once"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "taskforce_intake", "run", "--once"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     smtp.sink.on_data = lambda: os.kill(proc.pid, signal.SIGKILL)
     assert proc.wait(timeout=120) == -signal.SIGKILL

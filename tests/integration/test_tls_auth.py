@@ -8,7 +8,7 @@ import pytest
 
 from bot.delivery import DeliveryUnavailable
 from bot.delivery.smtp import SmtpDelivery
-from bot.intake import Runtime
+from bot.runtime import Runtime
 from bot.mailboxes.auth import xoauth2_string
 from bot.service import run_once
 from config.settings import DeliverySettings, load_settings

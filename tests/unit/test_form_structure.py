@@ -84,7 +84,7 @@ UNDER_A_RULE = [para("Direktørens underskrift"), para("Dato: 17.03.2025"), para
 def test_a_typed_signature_in_several_lines_is_the_director(block, fmt):
     form, check = _check(_document(block, fmt), fmt, "director_signature")
     assert check.status == "ok", check.detail
-    assert check.evidence_kind == "typed"
+    assert check.details.kind == "typed"
     assert form.signature.typed_name.replace("Kjær ", "").replace("K. ", "") == "Mette Hansen"
     cited = check.evidence[0]
     assert "Hansen" in cited.snippet
@@ -210,7 +210,7 @@ def test_the_initial_meeting_answered_in_the_paragraphs_after_the_question(answe
     paragraphs, date = INITIAL_ANSWERS[answer]
     form, check = _check(_document(AS_PARAGRAPHS, fmt, initial=paragraphs), fmt, "initial_meeting")
     assert check.status == "ok", check.detail
-    assert check.date == date
+    assert check.details.date == date
     cited = check.evidence[0]
     assert cited.file == f"ansøgning.{fmt}"
     assert cited.location.startswith("side 1" if fmt == "pdf" else "afsnit")

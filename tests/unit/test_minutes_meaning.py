@@ -312,7 +312,7 @@ def test_committee_recommending_to_the_council_is_backing(wording, layout):
     reading = read_document("referat.pdf", "", meeting_pdf(MeetingSpec(decision=wording), layout))
     assert reading.minutes.decision == "approved"
     check = backing(reading)
-    assert check.status == "ok" and check.body == "Børne- og Ungeudvalget"
+    assert check.status == "ok" and check.details.body == "Børne- og Ungeudvalget"
 
 
 @pytest.mark.parametrize("council, expected", [("Godkendt.", "approved"), ("Udsat.", "postponed"), ("", "approved")])

@@ -50,7 +50,7 @@ def test_complete_application(layout, fmt):
     }
     assert result.complete and result.reply == "receipt"
     backing = result.check("political_backing")
-    assert backing.body == "Børne- og Ungeudvalget" and backing.meeting_date == dt.date(2019, 9, 30)
+    assert backing.details.body == "Børne- og Ungeudvalget" and backing.details.meeting_date == dt.date(2019, 9, 30)
     assert "referat.%s" % fmt in backing.detail
 
 
@@ -81,9 +81,9 @@ def test_invalid_cvr_is_review():
 @pytest.mark.parametrize("fmt", ["docx", "pdf"])
 def test_signature_image_typed_and_other_name(fmt):
     image = assess(dossier(form(FormSpec(signature="image"), "headings", fmt), minutes()), NOW).check("director_signature")
-    assert (image.status, image.evidence_kind) == ("ok", "image")
+    assert (image.status, image.details.kind) == ("ok", "image")
     typed = assess(dossier(form(FormSpec(signature="typed"), "table", fmt), minutes()), NOW).check("director_signature")
-    assert (typed.status, typed.evidence_kind) == ("ok", "typed")
+    assert (typed.status, typed.details.kind) == ("ok", "typed")
     other = assess(dossier(form(FormSpec(signer_name="Poul Poulsen"), "table", fmt), minutes()), NOW).check("director_signature")
     assert other.status == "review" and "Poul Poulsen" in other.detail and "Mette Hansen" in other.detail
 

@@ -112,17 +112,3 @@ def test_without_tesseract_a_scan_is_unreadable_with_the_reason(monkeypatch):
     pdf = scanned_pdf(form_pdf(FormSpec(**SPEC), "inline"), seed=5)
     reading = read_document("scan-uden-ocr.pdf", "application/pdf", pdf)
     assert reading.role == "unreadable" and "scanning" in reading.problem
-
-
-def test_the_same_scan_is_read_once(monkeypatch):
-    from parsers.documents import scan
-
-    data = scanned_png(form_pdf(FormSpec(**SPEC), "inline"), page=1, seed=6)
-    first = read_document("a.png", "image/png", data, "digest-a")
-
-    def no_second_ocr(*args, **kwargs):
-        raise AssertionError("OCR'd twice")
-
-    monkeypatch.setattr(scan, "ocr_page", no_second_ocr)
-    again = read_document("a.png", "image/png", data, "digest-a")
-    assert again.text == first.text and again.form == first.form

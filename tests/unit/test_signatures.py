@@ -32,7 +32,7 @@ def test_self_signed_is_review_with_the_signers_name():
     reading, check = signature_check(sign_pdf(UNSIGNED, pki), (pki.ca_pem,))
     sig = reading.text.signatures[0]
     assert (sig.field, sig.signer, sig.intact, sig.trusted, sig.covers_whole_document) == ("Direktørunderskrift", "Mette Hansen", True, False, True)
-    assert check.status == "review" and check.evidence_kind == "digital"
+    assert check.status == "review" and check.details.kind == "digital"
     assert "Mette Hansen" in check.detail and "betroede" in check.detail
     assert check.evidence[0].file == "skema.pdf" and check.evidence[0].location == "signaturfelt Direktørunderskrift"
 
@@ -42,7 +42,7 @@ def test_signed_by_a_trusted_ca_is_ok(ca_signed):
     reading, check = signature_check(signed, (pki.ca_pem,))
     assert reading.role == "application_form"
     assert reading.text.signatures[0].trusted
-    assert (check.status, check.evidence_kind) == ("ok", "digital")
+    assert (check.status, check.details.kind) == ("ok", "digital")
     assert "Mette Hansen" in check.detail
 
 

@@ -14,8 +14,9 @@ from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session
 
+from config.settings import CONFIG_ENV, ConfigError, Settings, load_settings  # before odfpy, which puts its folder (and its config.py) on sys.path
 from bot import clock
-from config.settings import CONFIG_ENV, ConfigError, Settings, load_settings
+from bot.runtime import Runtime
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Task Force intake: the mailbox bot and the secretariat's queue.")
 console = Console(stderr=True)
@@ -75,7 +76,6 @@ def run(
     port: Optional[int] = typer.Option(None, "--port", help="With --serve: port (default [web] port, 8080)"),
 ) -> None:
     """Fetch new mail, process it and deliver the replies."""
-    from bot.intake import Runtime
     from bot.mailboxes import MailboxError
     from bot.service import run_once
 
@@ -108,10 +108,26 @@ def run(
         console.print(f"[yellow]{escape(error)}[/yellow]", soft_wrap=True)
 
 
+@app.command()
+def reread(round_id: Optional[str] = typer.Option(None, "--round", help="Only this round's applications")) -> None:
+    """Read the stored documents again with the current readers and report what changed (no mail is sent)."""
+    from bot.reread import reread as reread_all
+
+    config = settings()
+    report = reread_all(Runtime.open(config), now(), round_id)
+    console.print(f"læst igen: {report.documents} dokumenter i {report.applications} ansøgninger; "
+                  f"ændret: {len(report.changed_documents)} dokumenter, {len(report.changed_applications)} ansøgninger")
+    for d in report.changed_documents:
+        what = f"{d.before} → {d.after}" + (" (nye oplysninger)" if d.facts_changed and d.before.split()[0] == d.after else "")
+        console.print(f"  {escape(d.reference)} {escape(d.filename)}: {escape(what)}", soft_wrap=True)
+    for a in report.changed_applications:
+        checks = ", ".join(f"{name}: {b or '-'} → {s}" for name, b, s in a.checks)
+        console.print(f"  {escape(a.reference)}: {a.before} → {a.after} ({escape(checks)})", soft_wrap=True)
+
+
 @app.command("queue")
 def queue_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON (the contract's shape)")) -> None:
     """The triage queue."""
-    from bot.intake import Runtime
     from bot.queue import queue, unrouted_messages
 
     config = settings()
@@ -145,7 +161,6 @@ def serve(
     port: Optional[int] = typer.Option(None, "--port", help="Port (default [web] port, 8080)"),
 ) -> None:
     """The secretariat's web app: the triage queue, applications, actions, exports."""
-    from bot.intake import Runtime
     from triage.server import serve as serve_app
 
     config = settings()
@@ -160,7 +175,6 @@ app.add_typer(user_app, name="user")
 @user_app.command("add")
 def user_add(name: str = typer.Argument(..., help="User name")) -> None:
     """Create an account; the password is read from stdin (first line)."""
-    from bot.intake import Runtime
     from triage.auth import AccountError, add_user
 
     password = sys.stdin.readline().rstrip("\r\n")
@@ -174,7 +188,6 @@ def user_add(name: str = typer.Argument(..., help="User name")) -> None:
 
 
 def _change_user(name: str, done: str, **change: object) -> None:
-    from bot.intake import Runtime
     from triage.auth import AccountError, change_user
 
     rt = Runtime.open(settings())

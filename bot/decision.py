@@ -1,0 +1,141 @@
+"""The decision over one message, as a pure function of what is known and `now`.
+
+`bot/intake.py` queries the database into these values, calls `decide`, and writes what it returns;
+nothing here reads a clock, a file or a table, so every path of the decision is tested by building
+its inputs directly (tests/unit/test_decision.py).  The order is the data flow's: a robot or an
+unrouted mail is settled from its envelope (`screen`) before any attachment is opened; a supplement
+refused as late is settled before its attachments are read (`opens_attachments`); the rest is
+assessed over the stored readings of the whole application."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from bot.assessment import Assessment, assess
+from bot.classify import Kind, kind_of
+from bot.replies import CHECK_NAMES, ReceivedFile
+from bot.routing import Routing
+from bot.rules import Dossier, ReceivedDocument
+from config.settings import Round
+from parsers.message import MessageFacts
+from parsers.reading import DocumentReading
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message as the decision sees it: when it was received, the readings of its documents and
+    the links in its body (all stored, so a held mail is decided again without parsing it)."""
+
+    received_at: dt.datetime
+    documents: tuple[DocumentReading, ...]
+    links: tuple[str, ...] = ()
+    opened: bool = True  # False: the attachments were kept but not read (a supplement refused as late)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The application the message joins, as it stood before the message."""
+
+    created: bool  # the message starts it
+    kind: str  # application | inquiry
+    closed: bool
+    information_requested: bool  # an open request for information (a supplement after the deadline is accepted)
+    previous: Mapping[str, str]  # each check's status in the latest assessment
+    earlier: tuple[ReceivedDocument, ...]  # the stored readings of its earlier messages, in arrival order
+    links: tuple[str, ...] = ()  # the links in its earlier messages' bodies
+    first_received: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The notice a message calls for (rendered and recorded by `bot.replies.record`)."""
+
+    kind: str  # the X-Taskforce-Reply value
+    template: str
+    files: tuple[ReceivedFile, ...] = ()
+    changes: tuple[str, ...] = ()  # checks that were not ok before this message and are now
+    accepted_late: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one message is and what follows from it."""
+
+    kind: Kind | str  # application | supplement | inquiry | automatic | unrouted
+    late: str = ""  # "" | accepted | refused
+    application_kind: str = "application"
+    status: str | None = None  # the application's new status (None: unchanged)
+    assessment: Assessment | None = None
+    notice: Planned | None = None
+    no_reply: str = ""  # why there is no notice: not_needed | before_answer_from
+
+
+def screen(facts: MessageFacts, own_address: str | None, routing: Routing) -> Outcome | None:
+    """A robot (RFC 3834), our own mail, or mail to no round: settled from the envelope alone."""
+    if facts.automatic or own_address:
+        return Outcome("automatic", no_reply="not_needed")
+    if routing.round is None:
+        return Outcome("unrouted", no_reply="not_needed")
+    return None
+
+
+def is_late_supplement(round_: Round, received_at: dt.datetime, joins_application: bool, information_requested: bool) -> bool:
+    """Documents that join an application after the round's deadline are refused, unless the
+    secretariat asked for more (the agency may ask after the deadline)."""
+    past = round_.deadline is not None and received_at > round_.deadline
+    return past and joins_application and not information_requested
+
+
+def opens_attachments(has_attachments: bool, round_: Round, received_at: dt.datetime, joins_application: bool,
+                      information_requested: bool) -> bool:
+    """Whether the message's documents are worth reading: not for a supplement that will be refused."""
+    return not (has_attachments and is_late_supplement(round_, received_at, joins_application, information_requested))
+
+
+def decide(incoming: Incoming, standing: Standing, round_: Round, round_open: bool, answer_from: dt.datetime,
+           now: dt.datetime, force: bool = False) -> Outcome:
+    """The kind of the message, its lateness, the application's assessment and the notice it calls for.
+    `force`: the secretariat sends the reply held for mail from before `answer_from`."""
+    joins = not standing.created and standing.kind == "application"
+    documents = bool(incoming.documents) or not incoming.opened
+    kind = kind_of(False, {d.role for d in incoming.documents}, documents, joins)  # robots were screened out
+    app_kind = "application" if kind in ("application", "supplement") else standing.kind
+    late = ""
+    if kind in ("application", "supplement") and not standing.created and round_.deadline is not None \
+            and incoming.received_at > round_.deadline:
+        late = "accepted" if standing.information_requested else "refused"
+
+    def reply(outcome: Outcome, planned: Planned | None, opened_round: bool = round_open) -> Outcome:
+        """The notice, or why none: mail from before `answer_from` waits for the secretariat, and a
+        round that is not open answers only that."""
+        if not force and incoming.received_at < answer_from:
+            return _with(outcome, no_reply="before_answer_from")
+        if not opened_round:
+            planned = Planned("not_open", "not_open")
+        if planned is None:
+            return _with(outcome, no_reply="not_needed")
+        return _with(outcome, notice=planned)
+
+    if kind not in ("application", "supplement"):
+        status = "inquiry" if app_kind == "inquiry" else None
+        return reply(Outcome(kind, application_kind=app_kind, status=status), None)
+    if late == "refused":
+        files = tuple(ReceivedFile(d.filename, d.role, d.problem or "") for d in incoming.documents)
+        return reply(Outcome(kind, late, app_kind), Planned("late", "late_supplement", files), opened_round=True)
+    here = tuple(ReceivedDocument(d, incoming.received_at) for d in incoming.documents)
+    dossier_documents = standing.earlier + here
+    first = min(t for t in (standing.first_received, incoming.received_at) if t is not None)
+    dossier = Dossier(round=round_, received_at=first, documents=dossier_documents, links=standing.links + incoming.links)
+    assessment = assess(dossier, now)
+    status = assessment.status if not (standing.closed and assessment.status != "complete") else None
+    changes = tuple(CHECK_NAMES[c.name] for c in assessment.checks  # type: ignore[index]
+                    if c.status == "ok" and standing.previous.get(c.name) not in (None, "ok", "late"))
+    supplement = not standing.created and assessment.reply != "late"
+    files = tuple(ReceivedFile(d.reading.filename, d.reading.role, d.reading.problem or "") for d in dossier_documents)
+    planned = Planned(assessment.reply, "supplement_received" if supplement else assessment.reply, files, changes, late == "accepted")
+    return reply(Outcome(kind, late, app_kind, status, assessment), planned)
+
+
+def _with(outcome: Outcome, **changes: object) -> Outcome:
+    return replace(outcome, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,54 @@
+"""Stored readings: a document's typed facts as JSON, and back.
+
+A reading is a tree of frozen dataclasses (parsers/reading.py `DocumentReading`: the text lines with
+their places, the form's fields, the signature block, the minutes' decision, all with evidence).
+pydantic's TypeAdapter walks those dataclasses by their type hints, so what is stored is exactly what
+the reader returned, and a field added to a reader is stored without a line here."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+from pydantic import TypeAdapter
+from sqlmodel import Session, select
+
+from parsers.reading import READER_VERSION, DocumentReading
+from storage.models import Document
+
+
+@cache
+def _adapter() -> TypeAdapter[DocumentReading]:
+    return TypeAdapter(DocumentReading)
+
+
+def dump_reading(reading: DocumentReading) -> bytes:
+    return _adapter().dump_json(reading)
+
+
+def load_reading(data: bytes | str) -> DocumentReading:
+    return _adapter().validate_json(data)
+
+
+def stored_reading(session: Session, sha256: str, version: str = READER_VERSION) -> DocumentReading | None:
+    """The reading of these bytes made by this version of the readers, if there is one."""
+    row = session.exec(select(Document).where(Document.sha256 == sha256, Document.reader_version == version)).first()
+    return load_reading(row.reading) if row is not None else None
+
+
+def has_reading(session: Session, sha256: str, version: str = READER_VERSION) -> bool:
+    return session.exec(select(Document.id).where(Document.sha256 == sha256, Document.reader_version == version)).first() is not None
+
+
+def store_reading(session: Session, reading: DocumentReading, read_ms: int, now: dt.datetime,
+                  version: str = READER_VERSION) -> Document:
+    """Keep one reading (once per content and version: the first one stays)."""
+    row = session.exec(select(Document).where(Document.sha256 == reading.sha256, Document.reader_version == version)).first()
+    if row is not None:
+        return row
+    row = Document(sha256=reading.sha256, reader_version=version, filename=reading.filename, role=reading.role,
+                   problem=reading.problem or "", format=reading.text.format,
+                   parts=", ".join(f"{role} {a}-{b}" if b > a else f"{role} {a}" for role, a, b in reading.parts),
+                   reading=dump_reading(reading).decode(), read_ms=read_ms, created_at=now)
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,122 @@
+"""Read each document once (issue 10): readings are stored in the `document` table when the message is
+processed, a dossier is assembled from them, bytes seen before are not read again, a reading by an
+older reader version is made again lazily, and `reread` does it on purpose and says what changed.
+
+The service runs in-process over Maildirs (the same `run_once` as `taskforce-intake run --once`), so a
+counter around the reader can tell how often a document was read."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+
+import pytest
+from sqlmodel import Session, select
+
+import parsers.reading as reading
+from bot.runtime import Runtime
+from bot.service import run_once
+from config.settings import load_settings
+from parsers.reading import READER_VERSION
+from storage.models import Application, Attachment, Document
+from storage.models import Assessment as AssessmentRow
+from storage.readings import dump_reading, load_reading
+from tests.factories.forms import FormSpec, form_docx
+from tests.factories.minutes import MinutesSpec, minutes_pdf
+from tests.mails import at, mail
+
+FORM = form_docx(FormSpec(), "table")
+MINUTES = minutes_pdf(MinutesSpec(), "numbered")
+
+
+@pytest.fixture()
+def reads(monkeypatch) -> Counter:
+    """How many times each file name was read (classified) by the readers."""
+    counts: Counter = Counter()
+    real = reading.classify
+
+    def counting(text, *args, **kwargs):
+        counts[text.filename] += 1
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(reading, "classify", counting)
+    return counts
+
+
+def _runtime(installation) -> Runtime:
+    return Runtime.open(load_settings(installation.config))
+
+
+def _pass(installation, rt: Runtime, raw: bytes, when: str) -> None:
+    installation.deliver(raw)
+    run_once(rt, at(when) + dt.timedelta(seconds=5))
+
+
+def test_each_document_is_read_once_however_often_it_is_sent(installation, reads):
+    rt = _runtime(installation)
+    _pass(installation, rt, mail(attachments=[("skema.docx", FORM)], message_id="<a1@slagelse.dk>",
+                                 received="2025-03-20 10:00:00"), "2025-03-20 10:00:00")
+    for n in range(1, 4):  # three supplements, each with the minutes again (as people do) and a new annex
+        annex = f"Bilag {n}: organisationsdiagram for forvaltningen, version {n}.".encode()
+        _pass(installation, rt, mail(subject="SV: Ansøgning [TFB-2025-0001]", message_id=f"<s{n}@slagelse.dk>",
+                                     in_reply_to="<a1@slagelse.dk>", received=f"2025-03-2{n} 10:00:00",
+                                     attachments=[("Referat.pdf", MINUTES), (f"bilag{n}.txt", annex)]), f"2025-03-2{n} 10:00:00")
+    assert reads["skema.docx"] == 1 and reads["Referat.pdf"] == 1
+    assert [reads[f"bilag{n}.txt"] for n in (1, 2, 3)] == [1, 1, 1]
+    with Session(rt.engine) as session:
+        app = session.exec(select(Application)).one()
+        assert app.status == "complete"
+        documents = session.exec(select(Document)).all()
+        assert len(documents) == 5 and {d.reader_version for d in documents} == {READER_VERSION}
+        form = next(d for d in documents if d.role == "application_form")
+        assert load_reading(form.reading).form.director_name.value == FormSpec().director_name
+        assert len(session.exec(select(Attachment)).all()) == 7  # every file is kept, each reading once
+
+
+def test_an_older_reader_version_is_read_again_lazily(installation, reads):
+    rt = _runtime(installation)
+    _pass(installation, rt, mail(attachments=[("skema.docx", FORM)], message_id="<a1@slagelse.dk>"), "2025-03-20 10:00:00")
+    with Session(rt.engine) as session:
+        for row in session.exec(select(Document)).all():
+            row.reader_version = "2025.1"
+            session.add(row)
+        session.commit()
+    _pass(installation, rt, mail(subject="SV: Ansøgning [TFB-2025-0001]", message_id="<s1@slagelse.dk>", in_reply_to="<a1@slagelse.dk>",
+                                 received="2025-03-21 10:00:00", attachments=[("Referat.pdf", MINUTES)]), "2025-03-21 10:00:00")
+    assert reads["skema.docx"] == 2  # once when it came, once more for the new reader version
+    with Session(rt.engine) as session:
+        assert session.exec(select(Application)).one().status == "complete"
+        versions = Counter(d.reader_version for d in session.exec(select(Document)).all())
+        assert versions == Counter({READER_VERSION: 2, "2025.1": 1})
+
+
+def test_reread_reads_again_on_purpose_and_reports_what_changed(installation):
+    installation.deliver(mail(attachments=[("skema.docx", FORM), ("Referat.pdf", MINUTES)], message_id="<a1@slagelse.dk>"))
+    installation.cli("run", "--once", now="2025-03-20T10:05:00+01:00")
+    rt = _runtime(installation)
+    with Session(rt.engine) as session:
+        # as an older reader would have left it: the minutes taken for an annex, the application incomplete
+        minutes = session.exec(select(Document).where(Document.role == "minutes")).one()
+        wrong = load_reading(minutes.reading)
+        minutes.role, minutes.reading = "other", dump_reading(type(wrong)(**{**wrong.__dict__, "role": "other", "minutes": None})).decode()
+        session.add(minutes)
+        attachment = session.exec(select(Attachment).where(Attachment.filename == "Referat.pdf")).one()
+        attachment.role = "other"
+        session.add(attachment)
+        app = session.exec(select(Application)).one()
+        app.status = "incomplete"
+        session.add(app)
+        latest = session.exec(select(AssessmentRow)).one()
+        checks = json.loads(latest.checks_json)
+        checks["political_backing"]["status"] = "missing"
+        latest.checks_json = json.dumps(checks)
+        session.add(latest)
+        session.commit()
+    out = installation.cli("reread", "--round", "boern-unge-2025", now="2025-03-21T09:00:00+01:00")
+    text = out.stdout + out.stderr
+    assert "læst igen: 2 dokumenter i 1 ansøgninger" in text
+    assert "Referat.pdf: other" in text and "→ minutes" in text
+    assert "TFB-2025-0001: incomplete → complete (political_backing: missing → ok)" in text
+    queue = json.loads(installation.cli("queue", "--json").stdout)
+    assert queue[0]["status"] == "complete" and queue[0]["checks"]["political_backing"]["status"] == "ok"
+    assert len(installation.outbox) == 1  # the receipt of the first pass; a re-read answers no one
