@@ -1,1 +1,1 @@
-"""The service: mailboxes, the intake pipeline, the rules, replies, delivery, the scheduler, the CLI."""
+"""The service: mailboxes, the intake pipeline, the decision and its rules, replies, delivery, the scheduler."""

@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from bot.assessment import Assessment, assess
-from bot.classify import Kind, kind_of
+from bot.classify import kind_of
 from bot.replies import CHECK_NAMES, ReceivedFile
 from bot.routing import Routing
 from bot.rules import Dossier, ReceivedDocument
+from bot.states import (AnswerState, ApplicationKind, ApplicationStatus, CheckName, CheckStatus, Lateness, MessageKind, ReplyKind,
+                        ReplyTemplate)
 from config.settings import Round
 from parsers.message import MessageFacts
 from parsers.reading import DocumentReading
@@ -62,21 +64,21 @@ class Planned:
 class Outcome:
     """What one message is and what follows from it."""
 
-    kind: Kind | str  # application | supplement | inquiry | automatic | unrouted
-    late: str = ""  # "" | accepted | refused
-    application_kind: str = "application"
-    status: str | None = None  # the application's new status (None: unchanged)
+    kind: MessageKind
+    late: Lateness = Lateness.ON_TIME
+    application_kind: ApplicationKind = ApplicationKind.APPLICATION
+    status: ApplicationStatus | None = None  # the application's new status (None: unchanged)
     assessment: Assessment | None = None
     notice: Planned | None = None
-    no_reply: str = ""  # why there is no notice: not_needed | before_answer_from
+    no_reply: AnswerState = AnswerState.UNDECIDED  # why there is no notice: not_needed | before_answer_from
 
 
 def screen(facts: MessageFacts, own_address: str | None, routing: Routing) -> Outcome | None:
     """A robot (RFC 3834), our own mail, or mail to no round: settled from the envelope alone."""
     if facts.automatic or own_address:
-        return Outcome("automatic", no_reply="not_needed")
+        return Outcome(MessageKind.AUTOMATIC, no_reply=AnswerState.NOT_NEEDED)
     if routing.round is None:
-        return Outcome("unrouted", no_reply="not_needed")
+        return Outcome(MessageKind.UNROUTED, no_reply=AnswerState.NOT_NEEDED)
     return None
 
 
@@ -99,41 +101,42 @@ def decide(incoming: Incoming, standing: Standing, round_: Round, round_open: bo
     `force`: the secretariat sends the reply held for mail from before `answer_from`."""
     joins = not standing.created and standing.kind == "application"
     documents = bool(incoming.documents) or not incoming.opened
-    kind = kind_of(False, {d.role for d in incoming.documents}, documents, joins)  # robots were screened out
-    app_kind = "application" if kind in ("application", "supplement") else standing.kind
-    late = ""
-    if kind in ("application", "supplement") and not standing.created and round_.deadline is not None \
-            and incoming.received_at > round_.deadline:
-        late = "accepted" if standing.information_requested else "refused"
+    kind = MessageKind(kind_of(False, {d.role for d in incoming.documents}, documents, joins))  # robots were screened out
+    with_documents = kind in (MessageKind.APPLICATION, MessageKind.SUPPLEMENT)
+    app_kind = ApplicationKind.APPLICATION if with_documents else ApplicationKind(standing.kind)
+    late = Lateness.ON_TIME
+    if with_documents and not standing.created and round_.deadline is not None and incoming.received_at > round_.deadline:
+        late = Lateness.ACCEPTED if standing.information_requested else Lateness.REFUSED
 
     def reply(outcome: Outcome, planned: Planned | None, opened_round: bool = round_open) -> Outcome:
         """The notice, or why none: mail from before `answer_from` waits for the secretariat, and a
         round that is not open answers only that."""
         if not force and incoming.received_at < answer_from:
-            return _with(outcome, no_reply="before_answer_from")
+            return _with(outcome, no_reply=AnswerState.BEFORE_ANSWER_FROM)
         if not opened_round:
-            planned = Planned("not_open", "not_open")
+            planned = Planned(ReplyKind.NOT_OPEN, ReplyTemplate.NOT_OPEN)
         if planned is None:
-            return _with(outcome, no_reply="not_needed")
+            return _with(outcome, no_reply=AnswerState.NOT_NEEDED)
         return _with(outcome, notice=planned)
 
-    if kind not in ("application", "supplement"):
-        status = "inquiry" if app_kind == "inquiry" else None
+    if not with_documents:
+        status = ApplicationStatus.INQUIRY if app_kind == ApplicationKind.INQUIRY else None
         return reply(Outcome(kind, application_kind=app_kind, status=status), None)
-    if late == "refused":
+    if late == Lateness.REFUSED:
         files = tuple(ReceivedFile(d.filename, d.role, d.problem or "") for d in incoming.documents)
-        return reply(Outcome(kind, late, app_kind), Planned("late", "late_supplement", files), opened_round=True)
+        return reply(Outcome(kind, late, app_kind), Planned(ReplyKind.LATE, ReplyTemplate.LATE_SUPPLEMENT, files), opened_round=True)
     here = tuple(ReceivedDocument(d, incoming.received_at) for d in incoming.documents)
     dossier_documents = standing.earlier + here
     first = min(t for t in (standing.first_received, incoming.received_at) if t is not None)
     dossier = Dossier(round=round_, received_at=first, documents=dossier_documents, links=standing.links + incoming.links)
     assessment = assess(dossier, now)
-    status = assessment.status if not (standing.closed and assessment.status != "complete") else None
-    changes = tuple(CHECK_NAMES[c.name] for c in assessment.checks  # type: ignore[index]
-                    if c.status == "ok" and standing.previous.get(c.name) not in (None, "ok", "late"))
+    status = ApplicationStatus(assessment.status) if not (standing.closed and assessment.status != ApplicationStatus.COMPLETE) else None
+    changes = tuple(CHECK_NAMES[CheckName(c.name)] for c in assessment.checks
+                    if c.status == CheckStatus.OK and standing.previous.get(c.name) not in (None, CheckStatus.OK, CheckStatus.LATE))
     supplement = not standing.created and assessment.reply != "late"
     files = tuple(ReceivedFile(d.reading.filename, d.reading.role, d.reading.problem or "") for d in dossier_documents)
-    planned = Planned(assessment.reply, "supplement_received" if supplement else assessment.reply, files, changes, late == "accepted")
+    planned = Planned(assessment.reply, ReplyTemplate.SUPPLEMENT_RECEIVED if supplement else assessment.reply, files, changes,
+                      late == Lateness.ACCEPTED)
     return reply(Outcome(kind, late, app_kind, status, assessment), planned)
 
 

@@ -10,7 +10,11 @@ States: pending -> claimed -> sending -> sent, where
   failed   refused permanently (5xx) or `max_attempts` used up, with the reason;
   in_doubt a row left in `sending` by a crash: the one case where we cannot know whether the mail went
            out.  `[delivery] in_doubt = "hold"` (default) keeps it for the secretariat rather than risk a
-           second reply; "resend" sends it again with the same Message-ID (at-least-once)."""
+           second reply; "resend" sends it again with the same Message-ID (at-least-once).
+
+`send_pending` is the one way replies leave: the service's passes and the web app's actions both call
+it, so every send applies the configured retry policy (`[delivery] retry_seconds`, `retry_max_seconds`,
+`max_attempts`, `in_doubt`).  The states are `bot.states.ReplyState`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +25,8 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.delivery import Delivery, DeliveryError, DeliveryUnavailable
+from bot.delivery import Delivery, DeliveryError, DeliveryUnavailable, open_delivery
+from bot.states import ReplyState
 from config.settings import DeliverySettings
 from storage.models import Reply
 
@@ -35,7 +40,7 @@ class RetryPolicy:
     first: dt.timedelta = dt.timedelta(minutes=1)
     longest: dt.timedelta = dt.timedelta(hours=1)
     max_attempts: int = MAX_ATTEMPTS
-    in_doubt: str = "hold"
+    in_doubt: str = "hold"  # or "resend" (config.settings.DeliverySettings.in_doubt)
 
     @classmethod
     def of(cls, settings: DeliverySettings) -> "RetryPolicy":
@@ -56,7 +61,7 @@ class FlushResult:
         return iter((self.sent, self.failed))
 
 
-def _set(engine: Engine, reply_id: int, only_if: str | None = None, **values: object) -> bool:
+def _set(engine: Engine, reply_id: int, only_if: ReplyState | None = None, **values: object) -> bool:
     """One atomic state change, committed at once; with `only_if` it happens only from that state."""
     stmt = update(Reply).where(Reply.id == reply_id)
     if only_if:
@@ -69,14 +74,14 @@ def recover(engine: Engine, now: dt.datetime, policy: RetryPolicy) -> int:
     """Rows whose flusher died: a dead claim goes back to pending, a dead send is in doubt."""
     stale = now - LEASE
     with Session(engine) as session:
-        dead = session.exec(select(Reply).where(Reply.state.in_(("claimed", "sending")), Reply.claimed_at < stale)).all()
+        dead = session.exec(select(Reply).where(Reply.state.in_((ReplyState.CLAIMED, ReplyState.SENDING)), Reply.claimed_at < stale)).all()
         doubtful = 0
         for reply in dead:
-            if reply.state == "claimed" or policy.in_doubt == "resend":
-                reply.error = "afbrudt under afsendelse; sendes igen" if reply.state == "sending" else reply.error
-                reply.state, reply.claimed_at = "pending", None
+            if reply.state == ReplyState.CLAIMED or policy.in_doubt == "resend":
+                reply.error = "afbrudt under afsendelse; sendes igen" if reply.state == ReplyState.SENDING else reply.error
+                reply.state, reply.claimed_at = ReplyState.PENDING, None
             else:
-                reply.state, doubtful = "in_doubt", doubtful + 1
+                reply.state, doubtful = ReplyState.IN_DOUBT, doubtful + 1
                 reply.error = ("afsendelsen blev afbrudt efter at mailen var overdraget til SMTP-serveren; "
                                "den er måske sendt. Kontrollér og send manuelt om nødvendigt")
                 log.error("reply %s in doubt: %s", reply.message_id, reply.error)
@@ -85,34 +90,48 @@ def recover(engine: Engine, now: dt.datetime, policy: RetryPolicy) -> int:
     return doubtful
 
 
-def flush(engine: Engine, delivery: Delivery, now: dt.datetime, policy: RetryPolicy = RetryPolicy()) -> FlushResult:
-    """Send every pending reply that is due, oldest first.  Stops at the first sign that the server is
-    unavailable (the rest keep their schedule)."""
+def send_pending(engine: Engine, settings: DeliverySettings, now: dt.datetime, delivery: Delivery | None = None) -> FlushResult:
+    """Deliver every recorded reply that is due, with the retry policy of `settings`: the one send
+    function of the service and the web app.  Without `delivery` the configured one is opened for this
+    call and closed after it."""
+    own = delivery is None
+    channel = open_delivery(settings) if delivery is None else delivery
+    try:
+        return flush(engine, channel, now, RetryPolicy.of(settings))
+    finally:
+        if own:
+            channel.close()
+
+
+def flush(engine: Engine, delivery: Delivery, now: dt.datetime, policy: RetryPolicy) -> FlushResult:
+    """Send every pending reply that is due, oldest first, over an open delivery.  Stops at the first
+    sign that the server is unavailable (the rest keep their schedule).  The policy is required: a send
+    without the configured one would retry on another schedule than the service's (use `send_pending`)."""
     in_doubt = recover(engine, now, policy)
     sent = failed = 0
     with Session(engine) as session:
-        due = session.exec(select(Reply.id).where(Reply.state == "pending", or_(Reply.next_attempt_at.is_(None),
+        due = session.exec(select(Reply.id).where(Reply.state == ReplyState.PENDING, or_(Reply.next_attempt_at.is_(None),
                                                   Reply.next_attempt_at <= now)).order_by(Reply.id)).all()
     for reply_id in due:
         with Session(engine) as session:
             reply = session.get(Reply, reply_id)
-            if reply is None or reply.state != "pending":
+            if reply is None or reply.state != ReplyState.PENDING:
                 continue
             attempts = reply.attempts + 1
-            if not _set(engine, reply_id, only_if="pending", state="claimed", claimed_at=now, attempts=attempts):
+            if not _set(engine, reply_id, only_if=ReplyState.PENDING, state=ReplyState.CLAIMED, claimed_at=now, attempts=attempts):
                 continue  # another flusher took it
             try:
                 delivery.send(reply.raw, reply.sender, [reply.to],
-                              on_data=lambda: _set(engine, reply_id, only_if="claimed", state="sending"))
+                              on_data=lambda: _set(engine, reply_id, only_if=ReplyState.CLAIMED, state=ReplyState.SENDING))
             except DeliveryError as exc:
                 failed += 1
                 give_up = exc.permanent or attempts >= policy.max_attempts
-                _set(engine, reply_id, state="failed" if give_up else "pending", error=str(exc)[:1000],
+                _set(engine, reply_id, state=ReplyState.FAILED if give_up else ReplyState.PENDING, error=str(exc)[:1000],
                      next_attempt_at=None if give_up else policy.next_attempt(attempts, now), claimed_at=None)
                 log.warning("reply %s not delivered (attempt %d): %s", reply.message_id, attempts, exc)
                 if isinstance(exc, DeliveryUnavailable):
                     break
             else:
-                _set(engine, reply_id, state="sent", sent_at=now, error="", next_attempt_at=None)
+                _set(engine, reply_id, state=ReplyState.SENT, sent_at=now, error="", next_attempt_at=None)
                 sent += 1
     return FlushResult(sent, failed, in_doubt)

@@ -11,26 +11,29 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
 from sqlmodel import Session, select
 
 from bot.assessment import Assessment
+from bot.states import AttachmentRole, CheckName, ReplyKind, ReplyTemplate
 from config.settings import Round
 from storage.models import Reply
 
-ROLE_NAMES = {
-    "application_form": "ansøgningsskema",
-    "minutes": "referat",
-    "other": "bilag",
-    "unreadable": "kunne ikke læses",
+# The Danish names the replies use (the web app shows the same, triage/labels.py)
+ROLE_NAMES: dict[str, str] = {
+    AttachmentRole.APPLICATION_FORM: "ansøgningsskema",
+    AttachmentRole.MINUTES: "referat",
+    AttachmentRole.OTHER: "bilag",
+    AttachmentRole.UNREADABLE: "kunne ikke læses",
+    AttachmentRole.UNREAD: "ikke læst",
 }
-CHECK_NAMES = {
-    "deadline": "Rettidig modtagelse",
-    "application_form": "Ansøgningsskema",
-    "director_signature": "Direktørens underskrift",
-    "political_backing": "Politisk opbakning (referat)",
-    "initial_meeting": "Indledende møde med Task Forcen",
+CHECK_NAMES: dict[str, str] = {
+    CheckName.DEADLINE: "Rettidig modtagelse",
+    CheckName.APPLICATION_FORM: "Ansøgningsskema",
+    CheckName.DIRECTOR_SIGNATURE: "Direktørens underskrift",
+    CheckName.POLITICAL_BACKING: "Politisk opbakning (referat)",
+    CheckName.INITIAL_MEETING: "Indledende møde med Task Forcen",
 }
 
 
@@ -58,7 +61,7 @@ class Answered:
 
 
 def environment(extra: Path | None = None) -> Environment:
-    loaders = [FileSystemLoader(str(extra))] if extra else []
+    loaders: list[BaseLoader] = [FileSystemLoader(str(extra))] if extra else []
     loaders.append(PackageLoader("config", "templates"))
     env = Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
     env.filters["local"] = lambda when, tz: when.astimezone(tz).strftime("%d.%m.%Y kl. %H:%M:%S")
@@ -77,10 +80,11 @@ def render(env: Environment, kind: str, **context: object) -> tuple[str, str]:
 @dataclass(frozen=True)
 class Notice:
     """One outgoing notice before it is rendered: which occasion (`dedupe_key`), which header kind
-    (X-Taskforce-Reply), which template, to whom, and what it says."""
+    (X-Taskforce-Reply), which template, to whom, and what it says.  `text`, when given, is the body
+    as a person wrote it (the secretariat's edited request): the template then gives only the subject."""
 
-    kind: str
-    template: str
+    kind: ReplyKind | str
+    template: ReplyTemplate | str
     dedupe_key: str
     round: Round
     reference: str
@@ -114,6 +118,8 @@ def compose(env: Environment, notice: Notice, tz: dt.tzinfo, now: dt.datetime) -
         assessment=assessment, missing=assessment.missing if assessment else [],
         checks=assessment.checks if assessment else (), check_names=CHECK_NAMES,
     )
+    if notice.text:
+        body = notice.text.replace("\r\n", "\n").rstrip("\n") + "\n"
     msg = EmailMessage()
     msg["From"] = notice.round.address
     msg["To"] = notice.to
@@ -125,7 +131,7 @@ def compose(env: Environment, notice: Notice, tz: dt.tzinfo, now: dt.datetime) -
         msg["References"] = " ".join((*answered.references, answered.message_id))
     msg["Auto-Submitted"] = "auto-replied"
     msg["X-Auto-Response-Suppress"] = "All"
-    msg["X-Taskforce-Reply"] = notice.kind
+    msg["X-Taskforce-Reply"] = str(notice.kind)
     msg["X-Taskforce-Reference"] = notice.reference
     msg.set_content(body, charset="utf-8")
     return msg
@@ -133,13 +139,15 @@ def compose(env: Environment, notice: Notice, tz: dt.tzinfo, now: dt.datetime) -
 
 def record(session: Session, env: Environment, notice: Notice, tz: dt.tzinfo, now: dt.datetime,
            application_id: int | None, answers_message_id: int | None = None) -> Reply:
-    """The notice as a pending outbox row (the same occasion twice gives the row already there)."""
+    """The notice as a pending outbox row (the same occasion twice gives the row already there).  The one
+    way an outgoing mail is made, by the service and the web app alike: the row (with its raw bytes and
+    Message-ID) exists before bot/outbox.py tries to send it."""
     existing = session.exec(select(Reply).where(Reply.dedupe_key == notice.dedupe_key)).first()
     if existing is not None:
         return existing
     msg = compose(env, notice, tz, now)
     reply = Reply(dedupe_key=notice.dedupe_key, application_id=application_id, answers_message_id=answers_message_id,
-                  kind=notice.kind, template=notice.template, message_id=msg["Message-ID"], to=notice.to,
+                  kind=str(notice.kind), template=str(notice.template), message_id=msg["Message-ID"], to=notice.to,
                   sender=notice.round.address, subject=str(msg["Subject"]), raw=bytes(msg), created_at=now)
     session.add(reply)
     session.flush()

@@ -8,11 +8,10 @@ from typing import Callable
 from sqlmodel import Session, select
 
 from bot.deadlines import close_rounds, send_reminders
-from bot.delivery import open_delivery
 from bot.intake import RunSummary, intake
 from bot.runtime import Runtime
 from bot.mailboxes import Mailbox, open_mailbox
-from bot.outbox import RetryPolicy, flush
+from bot.outbox import send_pending
 from storage.db import first_start
 from storage.models import Message
 
@@ -32,11 +31,7 @@ def open_service_mailbox(rt: Runtime, stop: threading.Event | None = None) -> Ma
 
 
 def deliver(rt: Runtime, now: dt.datetime, summary: RunSummary) -> None:
-    delivery = open_delivery(rt.settings.delivery)
-    try:
-        result = flush(rt.engine, delivery, now, RetryPolicy.of(rt.settings.delivery))
-    finally:
-        delivery.close()
+    result = send_pending(rt.engine, rt.settings.delivery, now)  # the web app's "send now" is the same call
     summary.replies_sent += result.sent
     if result.failed:
         summary.errors.append(f"{result.failed} svar kunne ikke afleveres (prøves igen senere eller er afvist)")

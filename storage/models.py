@@ -3,20 +3,24 @@ message it answers and its kind, an application by its reference."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
+from bot.states import (AnswerState, ApplicationKind, ApplicationStatus, AttachmentRole, Lateness, MessageKind, MessageState,
+                        ReceivedSource, ReplyState)
 
-class AwareDateTime(TypeDecorator):
+
+class AwareDateTime(TypeDecorator[dt.datetime]):
     """Timestamps stored in UTC and always read back timezone-aware, in SQLite as in PostgreSQL, so a
     deadline comparison never meets a naive time."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -24,13 +28,13 @@ class AwareDateTime(TypeDecorator):
         value = value.astimezone(dt.timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
-def TZ(**kwargs) -> Field:  # noqa: N802 - a column factory
+def TZ(**kwargs: Any) -> Any:  # noqa: N802 - a column factory
     """An aware timestamp column."""
     return Field(sa_column=Column(AwareDateTime(), **kwargs))
 
@@ -52,18 +56,18 @@ class Message(SQLModel, table=True):
     in_reply_to: str = ""
     references: str = Field(default="", sa_column=Column(Text))
     received_at: dt.datetime = TZ(nullable=False)
-    received_source: str = "received-header"
+    received_source: str = ReceivedSource.RECEIVED_HEADER
     sender: str = Field(default="", index=True)
     recipients: str = ""
     subject: str = ""
-    kind: str = "pending"  # application | supplement | inquiry | automatic | unrouted | pending
+    kind: str = MessageKind.PENDING  # bot/states.py MessageKind
     automatic_reason: str = ""
     round_id: Optional[str] = Field(default=None, index=True)
     application_id: Optional[int] = Field(default=None, foreign_key="application.id", index=True)
-    state: str = "stored"  # stored -> processed | failed
+    state: str = MessageState.STORED  # stored -> processed | failed (MessageState)
     error: str = Field(default="", sa_column=Column(Text))
-    answered: str = ""  # "" | auto | before_answer_from | not_needed
-    late: str = ""  # a supplement after the deadline: "" | accepted (information was requested) | refused
+    answered: str = AnswerState.UNDECIDED  # AnswerState: "" | auto | before_answer_from | not_needed | held
+    late: str = Lateness.ON_TIME  # a supplement after the deadline (Lateness): "" | accepted (information was requested) | refused
     stored_at: dt.datetime = TZ(nullable=False)
     # read once, when the message is processed, so no page or job parses the raw mail again
     body: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -77,7 +81,7 @@ class Attachment(SQLModel, table=True):
     content_type: str = ""
     sha256: str = Field(index=True)
     size: int = 0
-    role: str = "other"  # application_form | minutes | other | unreadable
+    role: str = AttachmentRole.OTHER  # AttachmentRole: application_form | minutes | other | unreadable | unread
     problem: str = ""
 
 
@@ -94,7 +98,7 @@ class Document(SQLModel, table=True):
     sha256: str = Field(index=True)
     reader_version: str
     filename: str  # the name it was first read under (its evidence cites that name)
-    role: str  # application_form | minutes | other | unreadable
+    role: str  # AttachmentRole
     problem: str = ""
     format: str = ""
     parts: str = ""  # a combined PDF: "application_form 1-3, minutes 4-6"
@@ -111,11 +115,11 @@ class Application(SQLModel, table=True):
     reference: str = Field(index=True, unique=True)
     round_id: str = Field(index=True)
     sequence: int
-    kind: str = "application"  # application | inquiry
+    kind: str = ApplicationKind.APPLICATION  # ApplicationKind: application | inquiry
     municipality: str = ""
     cvr: str = ""
     sender_domain: str = Field(default="", index=True)
-    status: str = "incomplete"  # complete | incomplete | needs_review | late | inquiry | incomplete_at_deadline
+    status: str = ApplicationStatus.INCOMPLETE  # ApplicationStatus
     closed: bool = False
     closed_at: Optional[dt.datetime] = TZ(nullable=True)
     received_at: dt.datetime = TZ(nullable=False)
@@ -151,7 +155,7 @@ class Reply(SQLModel, table=True):
     sender: str
     subject: str
     raw: bytes = b""
-    state: str = Field(default="pending", index=True)
+    state: str = Field(default=ReplyState.PENDING, index=True)  # ReplyState
     attempts: int = 0
     error: str = ""
     created_at: dt.datetime = TZ(nullable=False)
@@ -196,7 +200,7 @@ class CheckOverride(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
     check_name: str
-    status: str  # ok | missing | review | late | not_required
+    status: str  # CheckStatus
     reason: str = Field(sa_column=Column(Text, nullable=False))
     by: str
     created_at: dt.datetime = TZ(nullable=False)
@@ -215,7 +219,7 @@ class Decision(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
-    decision: str  # approved | declined | waiting_list
+    decision: str  # Decision: approved | declined | waiting_list
     comment: str = Field(default="", sa_column=Column(Text))
     by: str
     created_at: dt.datetime = TZ(nullable=False)

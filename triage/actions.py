@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 
 from bot.intake import answer_held
 from bot.runtime import Runtime
-from bot.overrides import CHECK_STATUSES, DECISIONS
-from bot.replies import Answered, Notice, compose
+from bot.replies import Answered, Notice, compose, record
+from bot.states import AnswerState, ApplicationKind, AuditAction, CheckName, CheckStatus, ReplyKind, ReplyTemplate
+from bot.states import Decision as DecisionValue
 from config.settings import Round
 from storage.models import (Application, AuditEvent, CheckOverride, Decision, InformationRequest, InquiryAnswered, Message,
                             Note, Reply)
@@ -22,20 +23,21 @@ class ActionError(ValueError):
     """The action was refused; the message (Danish) is shown to the user."""
 
 
-def audit(session: Session, actor: str, action: str, now: dt.datetime, detail: str = "", application: Application | None = None) -> None:
-    session.add(AuditEvent(application_id=application.id if application else None, actor=actor, action=action, detail=detail, created_at=now))
+def audit(session: Session, actor: str, action: AuditAction, now: dt.datetime, detail: str = "", application: Application | None = None) -> None:
+    session.add(AuditEvent(application_id=application.id if application else None, actor=actor, action=str(action), detail=detail,
+                           created_at=now))
 
 
 def override_check(session: Session, app: Application, check: str, status: str, reason: str, actor: str, now: dt.datetime) -> None:
     reason = reason.strip()
-    if check not in CHECK_NAMES:
+    if check not in tuple(CheckName):
         raise ActionError("Ukendt tjek.")
-    if status not in CHECK_STATUSES:
+    if status not in tuple(CheckStatus):
         raise ActionError("Ukendt status.")
     if not reason:
         raise ActionError("En overstyring kræver en begrundelse.")
     session.add(CheckOverride(application_id=app.id, check_name=check, status=status, reason=reason, by=actor, created_at=now))
-    audit(session, actor, "override", now, f"{CHECK_NAMES[check]}: {CHECK_STATUS_NAMES[status]} — {reason}", app)
+    audit(session, actor, AuditAction.OVERRIDE, now, f"{CHECK_NAMES[CheckName(check)]}: {CHECK_STATUS_NAMES[CheckStatus(status)]} — {reason}", app)
 
 
 def add_note(session: Session, app: Application, text: str, actor: str, now: dt.datetime) -> None:
@@ -43,33 +45,33 @@ def add_note(session: Session, app: Application, text: str, actor: str, now: dt.
     if not text:
         raise ActionError("Noten er tom.")
     session.add(Note(application_id=app.id, text=text, by=actor, created_at=now))
-    audit(session, actor, "note", now, text, app)
+    audit(session, actor, AuditAction.NOTE, now, text, app)
 
 
 def decide(session: Session, app: Application, decision: str, comment: str, actor: str, now: dt.datetime) -> None:
-    if decision not in DECISIONS:
+    if decision not in tuple(DecisionValue):
         raise ActionError("Ukendt afgørelse.")
     session.add(Decision(application_id=app.id, decision=decision, comment=comment.strip(), by=actor, created_at=now))
-    audit(session, actor, "decision", now, DECISION_NAMES[decision] + (f" — {comment.strip()}" if comment.strip() else ""), app)
+    audit(session, actor, AuditAction.DECISION, now, DECISION_NAMES[DecisionValue(decision)] + (f" — {comment.strip()}" if comment.strip() else ""), app)
 
 
 def mark_inquiry_answered(session: Session, app: Application, actor: str, now: dt.datetime) -> None:
-    if app.kind != "inquiry":
+    if app.kind != ApplicationKind.INQUIRY:
         raise ActionError("Kun henvendelser kan markeres som besvaret.")
     if session.exec(select(InquiryAnswered).where(InquiryAnswered.application_id == app.id)).first():
         return
     session.add(InquiryAnswered(application_id=app.id, by=actor, created_at=now))
-    audit(session, actor, "inquiry_answered", now, "", app)
+    audit(session, actor, AuditAction.INQUIRY_ANSWERED, now, "", app)
 
 
 def _answered(row: Message) -> Answered:
     return Answered(row.message_id, tuple(row.references.split()), row.sender, row.subject, row.received_at, row.sha256)
 
 
-def _request_notice(round_: Round, app: Application, applicant: Message, token: str) -> Notice:
-    return Notice(kind="information_request", template="information_request", dedupe_key=f"information_request:{app.id}:{token}",
-                  round=round_, reference=app.reference, to=applicant.sender, municipality=app.municipality,
-                  answered=_answered(applicant))
+def _request_notice(round_: Round, app: Application, applicant: Message, token: str, text: str = "") -> Notice:
+    return Notice(kind=ReplyKind.INFORMATION_REQUEST, template=ReplyTemplate.INFORMATION_REQUEST,
+                  dedupe_key=f"information_request:{app.id}:{token}", round=round_, reference=app.reference, to=applicant.sender,
+                  municipality=app.municipality, answered=_answered(applicant), text=text)
 
 
 def information_request_draft(rt: Runtime, round_: Round, app: Application, applicant: Message, now: dt.datetime) -> EmailMessage:
@@ -84,24 +86,19 @@ def draft_text(msg: EmailMessage) -> str:
 
 def request_information(session: Session, rt: Runtime, round_: Round, app: Application, applicant: Message | None,
                         text: str, actor: str, now: dt.datetime) -> Reply:
-    """Queue the edited request as a reply (kind `information_request`) and open the window in which a
+    """Record the edited request as a reply (kind `information_request`, the secretariat's text as its
+    body) through `bot.replies.record`, like every outgoing mail, and open the window in which a
     supplement is welcome even after the deadline."""
     text = text.replace("\r\n", "\n").strip()
     if applicant is None or not applicant.sender:
         raise ActionError("Der er ingen afsender at skrive til.")
     if not text:
         raise ActionError("Teksten er tom.")
-    notice = _request_notice(round_, app, applicant, secrets.token_hex(12))
-    msg = compose(rt.templates, notice, rt.settings.timezone, now)
-    msg.clear_content()
-    msg.set_content(text + "\n", charset="utf-8")
-    reply = Reply(dedupe_key=notice.dedupe_key, application_id=app.id, answers_message_id=None, kind="information_request",
-                  template="information_request", message_id=msg["Message-ID"], to=applicant.sender, sender=round_.address,
-                  subject=str(msg["Subject"]), raw=bytes(msg), created_at=now)
-    session.add(reply)
-    session.flush()
+    notice = _request_notice(round_, app, applicant, secrets.token_hex(12), text)
+    reply = record(session, rt.templates, notice, rt.settings.timezone, now, app.id)
     session.add(InformationRequest(application_id=app.id, text=text, requested_by=actor, reply_id=reply.id, open=True, created_at=now))
-    audit(session, actor, "information_request", now, f"Til {applicant.sender}: {text[:160]}…" if len(text) > 160 else f"Til {applicant.sender}: {text}", app)
+    summary = f"{text[:160]}…" if len(text) > 160 else text
+    audit(session, actor, AuditAction.INFORMATION_REQUEST, now, f"Til {applicant.sender}: {summary}", app)
     return reply
 
 
@@ -114,15 +111,18 @@ def close_request(session: Session, app: Application, request_id: int, actor: st
         return
     request.open, request.closed_at = False, now
     session.add(request)
-    audit(session, actor, "information_request_closed", now, f"Anmodning af {request.created_at:%d.%m.%Y} lukket", app)
+    audit(session, actor, AuditAction.INFORMATION_REQUEST_CLOSED, now, f"Anmodning af {request.created_at:%d.%m.%Y} lukket", app)
 
 
-def send_held_reply(session: Session, rt: Runtime, app: Application, message_id: int, actor: str, now: dt.datetime) -> None:
-    """Send the reply the bot held back for mail from before it was switched on (`answer_from`)."""
+def send_held_reply(session: Session, rt: Runtime, app: Application, message_id: int, actor: str, now: dt.datetime) -> Reply | None:
+    """Record the reply the bot held back for mail from before it was switched on (`answer_from`), the
+    way the service records every reply (`bot.intake.answer_held` -> `bot.replies.record`); the caller
+    sends it."""
     row = session.get(Message, message_id)
-    if row is None or row.application_id != app.id or row.answered != "before_answer_from":
+    if row is None or row.application_id != app.id or row.answered != AnswerState.BEFORE_ANSWER_FROM:
         raise ActionError("Mailen venter ikke på et svar.")
     reply = answer_held(session, rt, row, now)
     session.add(row)
     what = f"{reply.kind} til {reply.to}" if reply else "intet svar (mailen kræver ikke svar)"
-    audit(session, actor, "held_reply_sent", now, f"Svar på mail modtaget {row.received_at:%d.%m.%Y %H:%M}: {what}", app)
+    audit(session, actor, AuditAction.HELD_REPLY_SENT, now, f"Svar på mail modtaget {row.received_at:%d.%m.%Y %H:%M}: {what}", app)
+    return reply

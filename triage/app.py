@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from bot import states
 from bot.runtime import Runtime
 from triage import labels
 from triage.auth import Csrf, LoginLimiter, active_user, proxy_user, secret_key, session_user
+from triage.context import Web, safe_next
+from triage.routes import router
+
+__all__ = ["create_app", "safe_next", "templates", "Web"]
 
 HERE = Path(__file__).resolve().parent
 PUBLIC = ("/login", "/healthz")
@@ -36,42 +40,19 @@ SECURITY_HEADERS = {
 }
 
 
-@dataclass
-class Web:
-    """What every request handler needs, made once per app."""
-
-    rt: Runtime
-    now: Callable[[], dt.datetime]
-    csrf: Csrf
-    limiter: LoginLimiter
-    templates: Jinja2Templates
-
-    def page(self, request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
-        flash = request.session.pop("flash", None)
-        return self.templates.TemplateResponse(request, name, {
-            "user": getattr(request.state, "user", None), "csrf_token": self.csrf.token(request), "flash": flash,
-            "now": self.now(), "tz": self.rt.settings.timezone, **context,
-        }, status_code=status_code)
-
-
 def templates(tz: dt.tzinfo) -> Jinja2Templates:
     env = Jinja2Templates(directory=str(HERE / "templates"))
     env.env.autoescape = True  # every template, whatever its name: mail content is untrusted
     env.env.filters["local"] = lambda when, seconds=True: labels.local(when, tz, seconds)
+    env.env.filters["label"] = labels.label  # {{ row.state|label(ReplyState) }}: the Danish name of a state
     env.env.globals.update(
         STATUS_NAMES=labels.STATUS_NAMES, CHECK_NAMES=labels.CHECK_NAMES, CHECK_STATUS_NAMES=labels.CHECK_STATUS_NAMES,
         DECISION_NAMES=labels.DECISION_NAMES, MESSAGE_KINDS=labels.MESSAGE_KINDS, REPLY_KINDS=labels.REPLY_KINDS,
         REPLY_STATES=labels.REPLY_STATES, ACTIONS=labels.ACTIONS, ROLE_NAMES=labels.ROLE_NAMES, STATUSES=labels.STATUSES,
         countdown=labels.countdown,
+        **{enum.__name__: enum for enum in states.ALL},  # the enums themselves: `m.row.answered == AnswerState.HELD`
     )
     return env
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path on this site (never `//host` or a scheme) is followed after login."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
 
 
 def create_app(rt: Runtime, now: Callable[[], dt.datetime]) -> FastAPI:
@@ -110,8 +91,6 @@ def create_app(rt: Runtime, now: Callable[[], dt.datetime]) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return web.page(request, "error.html", status_code=exc.status_code, status=exc.status_code, message=str(exc.detail))
-
-    from triage.routes import router
 
     app.include_router(router)
     return app

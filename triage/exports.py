@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from bot.runtime import Runtime
 from bot.overrides import decision_in_force, describe, effective_checks, overrides_in_force
 from bot.queue import queue
+from bot.states import ApplicationKind, ReplyState
 from config.settings import Round
 from storage.models import Application, Attachment, Message, Reply
 from triage.labels import CHECK_NAMES, CHECK_STATUS_NAMES, DECISION_NAMES, MESSAGE_KINDS, REPLY_KINDS, STATUS_NAMES, local
@@ -34,7 +35,7 @@ def steering_group(rt: Runtime, round_: Round) -> Table:
     rows: list[list[str]] = []
     with Session(rt.engine) as session:
         for item in queue(session, rt.settings):
-            if item.round != round_.id or item.kind != "application":
+            if item.round != round_.id or item.kind != ApplicationKind.APPLICATION:
                 continue
             overrides = overrides_in_force(session, item.application_id)
             statuses = effective_checks(item.checks, overrides)
@@ -59,7 +60,7 @@ def journal(rt: Runtime, round_: Round) -> Table:
             entries.append((m.received_at, [local(m.received_at, tz), "Modtaget", MESSAGE_KINDS.get(m.kind, m.kind), m.sender, m.recipients,
                                            m.subject, app.reference if app else "", app.municipality if app else "", ", ".join(files), m.message_id]))
         app_ids = list(apps)
-        for r in session.exec(select(Reply).where(Reply.application_id.in_(app_ids), Reply.state == "sent")).all() if app_ids else []:
+        for r in session.exec(select(Reply).where(Reply.application_id.in_(app_ids), Reply.state == ReplyState.SENT)).all() if app_ids else []:
             app = apps[r.application_id]
             entries.append((r.sent_at, [local(r.sent_at, tz), "Afsendt", REPLY_KINDS.get(r.kind, r.kind), r.sender, r.to, r.subject,
                                         app.reference, app.municipality, "", r.message_id]))

@@ -1,58 +1,133 @@
-"""The Danish words the web app shows for the service's codes."""
+"""The Danish words the web app shows for the service's codes: one mapping per enum of bot/states.py,
+every member named (tests/unit/test_states.py fails for a state without a label).  A value read from
+the database as a plain string finds its label too (a StrEnum member hashes as its value)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from enum import StrEnum
 
 from bot.replies import CHECK_NAMES, ROLE_NAMES
+from bot.states import (AnswerState, ApplicationKind, ApplicationStatus, AssessedReply, AttachmentRole, AuditAction, CheckName,
+                        CheckStatus, Decision, Lateness, MessageKind, MessageState, ReceivedSource, ReplyKind, ReplyState,
+                        ReplyTemplate)
 
-STATUSES = ("complete", "incomplete", "needs_review", "late", "inquiry", "incomplete_at_deadline")
-STATUS_NAMES = {
-    "complete": "Komplet",
-    "incomplete": "Mangler noget",
-    "needs_review": "Skal vurderes",
-    "late": "For sent",
-    "inquiry": "Henvendelse",
-    "incomplete_at_deadline": "Ufuldstændig ved fristen",
+STATUSES: tuple[str, ...] = tuple(ApplicationStatus)
+STATUS_NAMES: dict[str, str] = {
+    ApplicationStatus.COMPLETE: "Komplet",
+    ApplicationStatus.INCOMPLETE: "Mangler noget",
+    ApplicationStatus.NEEDS_REVIEW: "Skal vurderes",
+    ApplicationStatus.LATE: "For sent",
+    ApplicationStatus.INQUIRY: "Henvendelse",
+    ApplicationStatus.INCOMPLETE_AT_DEADLINE: "Ufuldstændig ved fristen",
 }
-CHECK_STATUS_NAMES = {
-    "ok": "Opfyldt",
-    "missing": "Mangler",
-    "review": "Skal vurderes",
-    "late": "For sent",
-    "not_required": "Ikke krævet",
+APPLICATION_KINDS: dict[str, str] = {ApplicationKind.APPLICATION: "Ansøgning", ApplicationKind.INQUIRY: "Henvendelse"}
+CHECK_STATUS_NAMES: dict[str, str] = {
+    CheckStatus.OK: "Opfyldt",
+    CheckStatus.MISSING: "Mangler",
+    CheckStatus.REVIEW: "Skal vurderes",
+    CheckStatus.LATE: "For sent",
+    CheckStatus.NOT_REQUIRED: "Ikke krævet",
 }
-DECISION_NAMES = {"approved": "Bevilget", "declined": "Afslået", "waiting_list": "Venteliste"}
-MESSAGE_KINDS = {
-    "application": "Ansøgning",
-    "supplement": "Eftersendelse",
-    "inquiry": "Henvendelse",
-    "automatic": "Automatisk svar",
-    "unrouted": "Ukendt modtager",
-    "pending": "Ikke behandlet",
+DECISION_NAMES: dict[str, str] = {Decision.APPROVED: "Bevilget", Decision.DECLINED: "Afslået", Decision.WAITING_LIST: "Venteliste"}
+MESSAGE_KINDS: dict[str, str] = {
+    MessageKind.APPLICATION: "Ansøgning",
+    MessageKind.SUPPLEMENT: "Eftersendelse",
+    MessageKind.INQUIRY: "Henvendelse",
+    MessageKind.AUTOMATIC: "Automatisk svar",
+    MessageKind.UNROUTED: "Ukendt modtager",
+    MessageKind.PENDING: "Ikke behandlet",
 }
-REPLY_KINDS = {
-    "receipt": "Kvittering",
-    "missing_items": "Mangler",
-    "late": "For sent",
-    "reminder": "Påmindelse",
-    "closing": "Lukning",
-    "not_open": "Ikke åben",
-    "information_request": "Anmodning om oplysninger",
+MESSAGE_STATES: dict[str, str] = {
+    MessageState.STORED: "Gemt, ikke behandlet endnu",
+    MessageState.PROCESSED: "Behandlet",
+    MessageState.FAILED: "Behandlingen fejlede",
 }
-REPLY_STATES = {"pending": "Venter", "sent": "Sendt", "failed": "Fejlet"}
-ACTIONS = {
-    "login": "Logget ind",
-    "logout": "Logget ud",
-    "override": "Tjek overstyret",
-    "note": "Note",
-    "information_request": "Anmodning om oplysninger sendt",
-    "decision": "Afgørelse",
-    "inquiry_answered": "Henvendelse besvaret",
-    "information_request_closed": "Anmodning om oplysninger lukket",
-    "held_reply_sent": "Tilbageholdt svar sendt",
-    "export": "Eksport",
-    "download": "Fil hentet",
+ANSWER_STATES: dict[str, str] = {
+    AnswerState.UNDECIDED: "Ikke afgjort endnu",
+    AnswerState.AUTO: "Besvaret automatisk",
+    AnswerState.BEFORE_ANSWER_FROM: "Ikke besvaret: modtaget før botten blev slået til",
+    AnswerState.NOT_NEEDED: "Kræver ikke svar",
+    AnswerState.HELD: "Svar tilbageholdt (grænse for automatiske svar)",
 }
+LATENESS: dict[str, str] = {
+    Lateness.ON_TIME: "Rettidig",
+    Lateness.ACCEPTED: "Efter fristen, taget imod (der er bedt om oplysninger)",
+    Lateness.REFUSED: "Efter fristen, afvist",
+}
+RECEIVED_SOURCES: dict[str, str] = {
+    ReceivedSource.IMAP_INTERNALDATE: "mailserverens modtagelsestid (IMAP)",
+    ReceivedSource.RECEIVED_HEADER: "øverste Received-linje",
+    ReceivedSource.FILE_MTIME: "filens tidsstempel",
+    ReceivedSource.STORED_AT: "tidspunktet for lagringen",
+}
+REPLY_KINDS: dict[str, str] = {
+    ReplyKind.RECEIPT: "Kvittering",
+    ReplyKind.MISSING_ITEMS: "Mangler",
+    ReplyKind.LATE: "For sent",
+    ReplyKind.REMINDER: "Påmindelse",
+    ReplyKind.CLOSING: "Lukning",
+    ReplyKind.NOT_OPEN: "Ikke åben",
+    ReplyKind.INFORMATION_REQUEST: "Anmodning om oplysninger",
+}
+REPLY_TEMPLATES: dict[str, str] = {
+    **{ReplyTemplate(kind): name for kind, name in REPLY_KINDS.items()},
+    ReplyTemplate.SUPPLEMENT_RECEIVED: "Eftersendelse modtaget",
+    ReplyTemplate.LATE_SUPPLEMENT: "Eftersendelse efter fristen",
+}
+ASSESSED_REPLIES: dict[str, str] = {
+    AssessedReply.RECEIPT: "Kvittering",
+    AssessedReply.MISSING_ITEMS: "Mangler",
+    AssessedReply.LATE: "For sent",
+    AssessedReply.NOT_OPEN: "Ikke åben",
+    AssessedReply.NONE: "Intet svar",
+}
+REPLY_STATES: dict[str, str] = {
+    ReplyState.PENDING: "Venter",
+    ReplyState.CLAIMED: "Sendes nu",
+    ReplyState.SENDING: "Overdrages til mailserveren",
+    ReplyState.SENT: "Sendt",
+    ReplyState.FAILED: "Fejlet",
+    ReplyState.IN_DOUBT: "Måske sendt: kontrollér",
+}
+ACTIONS: dict[str, str] = {
+    AuditAction.LOGIN: "Logget ind",
+    AuditAction.LOGOUT: "Logget ud",
+    AuditAction.OVERRIDE: "Tjek overstyret",
+    AuditAction.NOTE: "Note tilføjet",
+    AuditAction.INFORMATION_REQUEST: "Anmodning om oplysninger sendt",
+    AuditAction.DECISION: "Afgørelse",
+    AuditAction.INQUIRY_ANSWERED: "Henvendelse besvaret",
+    AuditAction.INFORMATION_REQUEST_CLOSED: "Anmodning om oplysninger lukket",
+    AuditAction.HELD_REPLY_SENT: "Tilbageholdt svar sendt",
+    AuditAction.EXPORT: "Eksport",
+    AuditAction.DOWNLOAD: "Fil hentet",
+}
+
+LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {
+    MessageKind: MESSAGE_KINDS,
+    MessageState: MESSAGE_STATES,
+    AnswerState: ANSWER_STATES,
+    Lateness: LATENESS,
+    ReceivedSource: RECEIVED_SOURCES,
+    AttachmentRole: ROLE_NAMES,
+    ApplicationKind: APPLICATION_KINDS,
+    ApplicationStatus: STATUS_NAMES,
+    CheckName: CHECK_NAMES,
+    CheckStatus: CHECK_STATUS_NAMES,
+    ReplyKind: REPLY_KINDS,
+    ReplyTemplate: REPLY_TEMPLATES,
+    AssessedReply: ASSESSED_REPLIES,
+    ReplyState: REPLY_STATES,
+    Decision: DECISION_NAMES,
+    AuditAction: ACTIONS,
+}
+
+
+def label(value: str | None, of: type[StrEnum]) -> str:
+    """The Danish name of `value` as a member of `of`; an unknown value (an old row) as it is."""
+    text = "" if value is None else str(value)
+    return LABELS[of].get(text, text)
 
 
 def local(when: dt.datetime | None, tz: dt.tzinfo, seconds: bool = True) -> str:
@@ -78,5 +153,6 @@ def countdown(deadline: dt.datetime | None, now: dt.datetime) -> str:
     return f"Fristen udløb for {text} siden" if past else f"{text} tilbage"
 
 
-__all__ = ["CHECK_NAMES", "ROLE_NAMES", "STATUSES", "STATUS_NAMES", "CHECK_STATUS_NAMES", "DECISION_NAMES",
-           "MESSAGE_KINDS", "REPLY_KINDS", "REPLY_STATES", "ACTIONS", "local", "countdown"]
+__all__ = ["CHECK_NAMES", "ROLE_NAMES", "STATUSES", "STATUS_NAMES", "APPLICATION_KINDS", "CHECK_STATUS_NAMES", "DECISION_NAMES",
+           "MESSAGE_KINDS", "MESSAGE_STATES", "ANSWER_STATES", "LATENESS", "RECEIVED_SOURCES", "REPLY_KINDS", "REPLY_TEMPLATES",
+           "ASSESSED_REPLIES", "REPLY_STATES", "ACTIONS", "LABELS", "label", "local", "countdown"]

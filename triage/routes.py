@@ -2,8 +2,9 @@
 message at the top of the page it was made on."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -11,19 +12,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import text
 from sqlmodel import Session
 
-from bot.delivery import open_delivery
-from bot.outbox import flush
-from storage.models import Application, Attachment, Message
+from bot.outbox import FlushResult, send_pending
+from bot.states import AuditAction, ReplyState
+from storage.models import Application, Attachment, Message, Reply
 from triage import actions, exports
 from triage.auth import CSRF_FIELD, SESSION_NONCE, SESSION_USER, authenticate
+from triage.context import Web, safe_next, web_of
+from triage.labels import local
 from triage.views import QueueFilter, application_page, audit_log, find_application, queue_page
-
-if TYPE_CHECKING:
-    from triage.app import Web
-
-
-def web_of(request: Request) -> "Web":
-    return request.app.state.web
 
 
 async def csrf_protect(request: Request) -> None:
@@ -64,8 +60,6 @@ def healthz(request: Request) -> Response:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/") -> Response:
-    from triage.app import safe_next
-
     if request.state.user:
         return RedirectResponse(safe_next(next), status_code=303)
     return web_of(request).page(request, "login.html", next=safe_next(next))
@@ -73,8 +67,6 @@ def login_form(request: Request, next: str = "/") -> Response:
 
 @router.post("/login")
 def login(request: Request, username: Text = "", password: Text = "", next: Text = "/") -> Response:
-    from triage.app import safe_next
-
     web = web_of(request)
     client = client_of(request)
     if web.limiter.blocked(client, username):
@@ -88,7 +80,7 @@ def login(request: Request, username: Text = "", password: Text = "", next: Text
     request.session.clear()  # a fresh session (and CSRF nonce) at every login
     request.session[SESSION_USER] = user.username
     with Session(web.rt.engine) as session:
-        actions.audit(session, user.username, "login", web.now(), f"fra {client}")
+        actions.audit(session, user.username, AuditAction.LOGIN, web.now(), f"fra {client}")
         session.commit()
     return RedirectResponse(safe_next(next), status_code=303)
 
@@ -97,7 +89,7 @@ def login(request: Request, username: Text = "", password: Text = "", next: Text
 def logout(request: Request) -> Response:
     web = web_of(request)
     with Session(web.rt.engine) as session:
-        actions.audit(session, user_of(request), "logout", web.now())
+        actions.audit(session, user_of(request), AuditAction.LOGOUT, web.now())
         session.commit()
     request.session.pop(SESSION_USER, None)
     request.session.pop(SESSION_NONCE, None)
@@ -123,22 +115,52 @@ def application_view(request: Request, reference: str) -> Response:
     return web.page(request, "application.html", a=page, draft=draft)
 
 
-def _act(request: Request, reference: str, anchor: str, act: Callable[[Session, Application], object], done: str) -> Response:
-    """Run one action on an application with its audit event, in one transaction."""
+def _act(request: Request, reference: str, anchor: str, act: Callable[[Session, Application], object], done: str,
+         send: bool = False) -> Response:
+    """Run one action on an application with its audit event, in one transaction.  With `send`, the
+    reply the action recorded is then sent at once (`deliver_now`), and the message says how that went."""
     web = web_of(request)
+    reply_id: int | None = None
     with Session(web.rt.engine) as session:
         app = find_application(session, reference)
         if app is None:
             raise HTTPException(404, "Ansøgningen findes ikke.")
         try:
-            act(session, app)
+            result = act(session, app)
         except actions.ActionError as exc:
             session.rollback()
             flash(request, "error", str(exc))
+            send = False
         else:
             session.commit()
             flash(request, "ok", done)
+            reply_id = result.id if isinstance(result, Reply) else None
+    if send:
+        deliver_now(web, web.now())
+        if reply_id is not None:
+            _report_delivery(request, web, reply_id, done)
     return RedirectResponse(f"/applications/{quote(reference)}#{anchor}", status_code=303)
+
+
+def deliver_now(web: Web, now: dt.datetime) -> FlushResult:
+    """Send what an action recorded at once, through the service's own send function and so with the
+    configured retry policy: a failed send stays pending with its next attempt scheduled, and the
+    service's next pass (or the next action) takes it then."""
+    return send_pending(web.rt.engine, web.rt.settings.delivery, now)
+
+
+def _report_delivery(request: Request, web: Web, reply_id: int, done: str) -> None:
+    """After `deliver_now`: say so when the reply did not go out."""
+    with Session(web.rt.engine) as session:
+        reply = session.get(Reply, reply_id)
+    if reply is None or reply.state in (ReplyState.SENT, ReplyState.CLAIMED, ReplyState.SENDING):
+        return  # sent, or being sent by the service right now
+    tz = web.rt.settings.timezone
+    if reply.state == ReplyState.PENDING and reply.next_attempt_at is not None:
+        flash(request, "error", f"{done} Mailen kunne ikke sendes endnu ({reply.error}); "
+                                f"der prøves igen {local(reply.next_attempt_at, tz, seconds=False)}.")
+    elif reply.state == ReplyState.FAILED:
+        flash(request, "error", f"{done} Mailen blev ikke sendt: {reply.error}")
 
 
 @router.post("/applications/{reference}/override")
@@ -165,15 +187,6 @@ def inquiry_answered(request: Request, reference: str) -> Response:
     return _act(request, reference, "handlinger", lambda s, app: actions.mark_inquiry_answered(s, app, actor, now), "Henvendelsen er markeret som besvaret.")
 
 
-def deliver_now(web: "Web", now) -> None:
-    """Send what an action queued at once; a failed send stays pending for the service's next pass."""
-    delivery = open_delivery(web.rt.settings.delivery)
-    try:
-        flush(web.rt.engine, delivery, now)
-    finally:
-        delivery.close()
-
-
 @router.post("/applications/{reference}/information-request")
 def information_request(request: Request, reference: str, text: Text = "") -> Response:
     web = web_of(request)
@@ -181,11 +194,9 @@ def information_request(request: Request, reference: str, text: Text = "") -> Re
     page = application_page(web.rt, reference)
     if page is None:
         raise HTTPException(404, "Ansøgningen findes ikke.")
-    response = _act(request, reference, "anmodninger",
-                    lambda s, app: actions.request_information(s, web.rt, page.round, app, page.applicant, text, actor, now),
-                    "Anmodningen om oplysninger er lagt i udbakken.")
-    deliver_now(web, now)
-    return response
+    return _act(request, reference, "anmodninger",
+                lambda s, app: actions.request_information(s, web.rt, page.round, app, page.applicant, text, actor, now),
+                "Anmodningen om oplysninger er lagt i udbakken.", send=True)
 
 
 @router.post("/applications/{reference}/information-request/{request_id}/close")
@@ -199,10 +210,8 @@ def close_information_request(request: Request, reference: str, request_id: int)
 def send_held_reply(request: Request, reference: str, message_id: int) -> Response:
     web = web_of(request)
     now, actor = web.now(), user_of(request)
-    response = _act(request, reference, "mails", lambda s, app: actions.send_held_reply(s, web.rt, app, message_id, actor, now),
-                    "Svaret er lagt i udbakken.")
-    deliver_now(web, now)
-    return response
+    return _act(request, reference, "mails", lambda s, app: actions.send_held_reply(s, web.rt, app, message_id, actor, now),
+                "Svaret er lagt i udbakken.", send=True)
 
 
 def download(data: bytes, filename: str, content_type: str = "application/octet-stream") -> Response:
@@ -248,7 +257,7 @@ def export(request: Request, round_id: str, what: str, fmt: str) -> Response:
     table = build(web.rt, round_)
     now = web.now()
     with Session(web.rt.engine) as session:
-        actions.audit(session, user_of(request), "export", now, f"{title} for {round_.id} ({fmt.upper()}, {len(table[1])} rækker)")
+        actions.audit(session, user_of(request), AuditAction.EXPORT, now, f"{title} for {round_.id} ({fmt.upper()}, {len(table[1])} rækker)")
         session.commit()
     filename = f"{stem}-{round_.id}-{now.astimezone(web.rt.settings.timezone):%Y%m%d-%H%M}.{fmt}"
     if fmt == "csv":

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot.states import CheckStatus
 from bot.rules.base import CheckResult, Dossier
 
 REMEDY = "Vedhæft det udfyldte ansøgningsskema (Word eller PDF) i et svar på denne e-mail."
@@ -29,11 +30,11 @@ class ApplicationForm:
             unreadable = [f"{d.filename} ({d.problem})" for d in dossier.unreadable]
             if unreadable:
                 return CheckResult(
-                    self.name, "missing",
+                    self.name, CheckStatus.MISSING,
                     "Ansøgningsskemaet kunne ikke findes; disse filer kunne ikke læses: " + "; ".join(unreadable),
                     remedy=REMEDY + " Send filerne uden adgangskode, fx som PDF eksporteret fra Word.",
                 )
-            return CheckResult(self.name, "missing", "Intet vedhæftet dokument ligner ansøgningsskemaet.", remedy=REMEDY)
+            return CheckResult(self.name, CheckStatus.MISSING, "Intet vedhæftet dokument ligner ansøgningsskemaet.", remedy=REMEDY)
         evidence = tuple(f.evidence for f in (form.municipality, form.cvr, form.director_name) if f)
         sections = tuple({"number": s.number, "title": s.title, "answered": s.answered, "length": s.length} for s in form.sections)
         gaps = []
@@ -45,10 +46,10 @@ class ApplicationForm:
             gaps.append("direktørens navn")
         if gaps:
             return CheckResult(
-                self.name, "review",
+                self.name, CheckStatus.REVIEW,
                 f"Ansøgningsskemaet {form.filename} er modtaget, men mangler " + ", ".join(gaps) + ".",
                 evidence=evidence, details=FormSections(sections),
             )
         municipality = form.municipality.value if form.municipality else f"CVR {form.cvr.value}"  # type: ignore[union-attr]
-        return CheckResult(self.name, "ok", f"Ansøgningsskemaet {form.filename} fra {municipality} er modtaget.", evidence=evidence,
+        return CheckResult(self.name, CheckStatus.OK, f"Ansøgningsskemaet {form.filename} fra {municipality} er modtaget.", evidence=evidence,
                            details=FormSections(sections))

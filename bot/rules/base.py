@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
+from bot.states import CheckStatus
 from config.settings import Round
 from parsers.form import FormFacts
 from parsers.minutes import MinutesFacts
 from parsers.reading import DocumentReading
 from parsers.text import Evidence
 
-Status = Literal["ok", "missing", "review", "late", "not_required"]
+Status = CheckStatus  # shared with the tables (checkoverride.status) and the web labels
 
 
 @dataclass(frozen=True)

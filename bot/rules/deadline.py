@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.states import CheckStatus
 from bot.rules.base import CheckResult, Dossier
 
 
@@ -20,12 +21,12 @@ class Deadline:
     def check(self, dossier: Dossier, now: dt.datetime) -> CheckResult:
         deadline = dossier.round.deadline
         if deadline is None:
-            return CheckResult(self.name, "ok", "Løbende ansøgning uden frist: behandles efter først til mølle.")
+            return CheckResult(self.name, CheckStatus.OK, "Løbende ansøgning uden frist: behandles efter først til mølle.")
         tz = deadline.tzinfo or dt.timezone.utc  # settings always give the deadline its zone
         received = local(dossier.received_at, tz)
         if dossier.received_at <= deadline:
-            return CheckResult(self.name, "ok", f"Modtaget {received}, inden fristen {local(deadline, tz)}.")
+            return CheckResult(self.name, CheckStatus.OK, f"Modtaget {received}, inden fristen {local(deadline, tz)}.")
         return CheckResult(
-            self.name, "late", f"Modtaget {received}, efter fristen {local(deadline, tz)}.",
+            self.name, CheckStatus.LATE, f"Modtaget {received}, efter fristen {local(deadline, tz)}.",
             remedy="Ansøgninger modtaget efter fristen kan ikke komme i betragtning.",
         )

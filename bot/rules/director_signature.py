@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot.states import CheckStatus
 from bot.rules.base import CheckResult, Dossier
 from parsers.names import same_person
 from parsers.signature_block import signed_by_other_role
@@ -35,7 +36,7 @@ class DirectorSignature:
     def check(self, dossier: Dossier, now: dt.datetime) -> CheckResult:
         form = dossier.form
         if form is None:
-            return CheckResult(self.name, "missing", "Intet ansøgningsskema, og derfor ingen direktørunderskrift.", remedy=REMEDY,
+            return CheckResult(self.name, CheckStatus.MISSING, "Intet ansøgningsskema, og derfor ingen direktørunderskrift.", remedy=REMEDY,
                                details=SignatureEvidence())
         director = form.director_name.value if form.director_name else None
         document = next(d.reading for d in reversed(dossier.documents) if d.reading.form is form)
@@ -52,39 +53,40 @@ class DirectorSignature:
         role = f" ({block.title})" if block.title else ""
         if block.on_behalf:
             of = f" {block.behalf_of}" if block.behalf_of else " direktøren"
-            return CheckResult(self.name, "review", f"Underskrevet på vegne af{of} af {block.typed_name or 'en anden'}{role}, ikke af "
+            return CheckResult(self.name, CheckStatus.REVIEW, f"Underskrevet på vegne af{of} af {block.typed_name or 'en anden'}{role}, ikke af "
                                f"direktøren selv; sekretariatet vurderer underskriften{where}.", evidence=evidence, details=SignatureEvidence(kind))
         if block.typed_name and not (director and same_person(block.typed_name, director, ocr)):
             who = f"direktøren i afsnit 1 er {director}" if director else "direktøren er ikke angivet i afsnit 1"
-            return CheckResult(self.name, "review", f"Underskriftsfeltet har navnet {block.typed_name}{role}, men {who}{where}.",
+            return CheckResult(self.name, CheckStatus.REVIEW, f"Underskriftsfeltet har navnet {block.typed_name}{role}, men {who}{where}.",
                                evidence=evidence, details=SignatureEvidence(kind))
         if block.typed_name and signed_by_other_role(block.title):
-            return CheckResult(self.name, "review", f"Underskriftsfeltet har navnet {block.typed_name} med titlen »{block.title}«, "
+            return CheckResult(self.name, CheckStatus.REVIEW, f"Underskriftsfeltet har navnet {block.typed_name} med titlen »{block.title}«, "
                                f"som ikke er en direktørtitel{where}.", evidence=evidence, details=SignatureEvidence(kind))
         if block.image and ocr and not block.typed_name:
             # ink found on a scan by a rule of thumb, and no name beside it to confirm it: a person looks
-            return CheckResult(self.name, "review", f"Der er håndskrift i underskriftsfeltet på den scannede side, men intet navn "
+            return CheckResult(self.name, CheckStatus.REVIEW, f"Der er håndskrift i underskriftsfeltet på den scannede side, men intet navn "
                                f"under den; sekretariatet kontrollerer underskriften{where}.", evidence=evidence, details=SignatureEvidence("image"))
         if block.image:
-            return CheckResult(self.name, "ok", f"Underskrift indsat som billede i underskriftsfeltet{where}.", evidence=evidence,
+            return CheckResult(self.name, CheckStatus.OK, f"Underskrift indsat som billede i underskriftsfeltet{where}.", evidence=evidence,
                                details=SignatureEvidence("image"))
         if block.typed_name:
-            return CheckResult(self.name, "ok", f"Underskrevet med navn: {block.typed_name}{role}, som er direktøren i afsnit 1{where}.",
+            return CheckResult(self.name, CheckStatus.OK, f"Underskrevet med navn: {block.typed_name}{role}, som er direktøren i afsnit 1{where}.",
                                evidence=evidence, details=SignatureEvidence("typed"))
         detail = "Underskriftsfeltet er tomt" + where if block.found else f"Intet underskriftsfelt fundet i {filename}"
-        return CheckResult(self.name, "missing", detail + ".", evidence=evidence, remedy=REMEDY, details=SignatureEvidence())
+        return CheckResult(self.name, CheckStatus.MISSING, detail + ".", evidence=evidence, remedy=REMEDY, details=SignatureEvidence())
 
     def _digital(self, sig: DigitalSignature, director: str | None, filename: str = "") -> CheckResult:
         signer = sig.signer or "ukendt"
         kind = "digital"
         cite = (Evidence(filename, f"signaturfelt {sig.field}", f"{signer}: {sig.summary}"),)
         if not sig.intact or not sig.covers_whole_document:
-            return CheckResult(self.name, "review", f"Digital signatur af {signer} i feltet {sig.field}, men dokumentet er ændret "
+            return CheckResult(self.name, CheckStatus.REVIEW, f"Digital signatur af {signer} i feltet {sig.field}, men dokumentet er ændret "
                                f"efter underskriften: {sig.summary}", evidence=cite, details=SignatureEvidence(kind))
         if not sig.trusted:
-            return CheckResult(self.name, "review", f"Digital signatur af {signer} i feltet {sig.field}; certifikatet kan ikke "
+            return CheckResult(self.name, CheckStatus.REVIEW, f"Digital signatur af {signer} i feltet {sig.field}; certifikatet kan ikke "
                                f"verificeres mod de betroede udstedere: {sig.summary}", evidence=cite, details=SignatureEvidence(kind))
         if director and sig.signer and not same_person(sig.signer, director):
-            return CheckResult(self.name, "review", f"Digital signatur af {signer}, men direktøren i afsnit 1 er {director}.",
+            return CheckResult(self.name, CheckStatus.REVIEW, f"Digital signatur af {signer}, men direktøren i afsnit 1 er {director}.",
                                evidence=cite, details=SignatureEvidence(kind))
-        return CheckResult(self.name, "ok", f"Gyldig digital signatur af {signer} i feltet {sig.field}.", evidence=cite, details=SignatureEvidence(kind))
+        return CheckResult(self.name, CheckStatus.OK, f"Gyldig digital signatur af {signer} i feltet {sig.field}.", evidence=cite,
+                           details=SignatureEvidence(kind))

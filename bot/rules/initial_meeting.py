@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from bot.states import CheckStatus
 from bot.rules.base import CheckResult, Dossier
 
 REMEDY = (
@@ -37,24 +38,25 @@ class InitialMeeting:
         if self.required:
             return result
         detail = "Anbefales, men er ikke et krav i denne runde. " + result.detail
-        return CheckResult(self.name, "not_required", detail, required=False, evidence=result.evidence, details=result.details)
+        return CheckResult(self.name, CheckStatus.NOT_REQUIRED, detail, required=False, evidence=result.evidence, details=result.details)
 
     def _judge(self, dossier: Dossier) -> CheckResult:
         form = dossier.form
         answer = form.initial_meeting if form else None
         if form is None:
-            return CheckResult(self.name, "missing", "Intet ansøgningsskema, og derfor ingen oplysning om det indledende møde.", remedy=REMEDY)
+            return CheckResult(self.name, CheckStatus.MISSING, "Intet ansøgningsskema, og derfor ingen oplysning om det indledende møde.", remedy=REMEDY)
         if answer is None or not answer.text:
-            return CheckResult(self.name, "missing", f"Spørgsmålet om det indledende møde er ikke besvaret i {form.filename}.",
+            return CheckResult(self.name, CheckStatus.MISSING, f"Spørgsmålet om det indledende møde er ikke besvaret i {form.filename}.",
                                evidence=(answer.evidence,) if answer and answer.evidence else (), remedy=REMEDY)
         evidence = (answer.evidence,) if answer.evidence else ()
         if not answer.yes:
-            return CheckResult(self.name, "missing", f"Skemaet svarer »{answer.text}«: mødet er ikke holdt.", evidence=evidence, remedy=REMEDY)
+            return CheckResult(self.name, CheckStatus.MISSING, f"Skemaet svarer »{answer.text}«: mødet er ikke holdt.", evidence=evidence, remedy=REMEDY)
         if answer.date is None:
-            return CheckResult(self.name, "review", f"Skemaet svarer »{answer.text}«, men uden dato.", evidence=evidence)
+            return CheckResult(self.name, CheckStatus.REVIEW, f"Skemaet svarer »{answer.text}«, men uden dato.", evidence=evidence)
         received = dossier.received_at.date()
         if answer.date > received:
-            return CheckResult(self.name, "review", f"Mødet er dateret {answer.date:%d.%m.%Y}, efter ansøgningen blev modtaget ({received:%d.%m.%Y}).",
+            return CheckResult(self.name, CheckStatus.REVIEW,
+                               f"Mødet er dateret {answer.date:%d.%m.%Y}, efter ansøgningen blev modtaget ({received:%d.%m.%Y}).",
                                evidence=evidence, details=MeetingDate(answer.date))
-        return CheckResult(self.name, "ok", f"Indledende møde holdt {answer.date:%d.%m.%Y}: »{answer.text}«.", evidence=evidence,
+        return CheckResult(self.name, CheckStatus.OK, f"Indledende møde holdt {answer.date:%d.%m.%Y}: »{answer.text}«.", evidence=evidence,
                            details=MeetingDate(answer.date))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot.states import CheckStatus
 from bot.rules.base import CheckResult, Dossier
 from parsers.minutes import MinutesFacts
 from parsers.text import Evidence
@@ -47,13 +48,13 @@ class PoliticalBacking:
         if approved:
             m = approved[-1]
             quote = m.decision_evidence.snippet if m.decision_evidence else "godkendt"
-            return CheckResult(self.name, "ok", f"{_describe(m)}: punktet »{m.item.snippet}« blev besluttet: »{quote}«.",  # type: ignore[union-attr]
+            return CheckResult(self.name, CheckStatus.OK, f"{_describe(m)}: punktet »{m.item.snippet}« blev besluttet: »{quote}«.",  # type: ignore[union-attr]
                                evidence=_evidence(m), details=Meeting(m.body, m.meeting_date))
         unclear = [m for m in minutes if m.kind == "referat" and m.decision in ("approved", "none")]
         if unclear:
             m = unclear[-1]
             why = "Task Force-punktet blev ikke fundet" if m.item is None else "beslutningen kunne ikke aflæses"
-            return CheckResult(self.name, "review", f"{_describe(m)}: {why}; sekretariatet kontrollerer referatet.",
+            return CheckResult(self.name, CheckStatus.REVIEW, f"{_describe(m)}: {why}; sekretariatet kontrollerer referatet.",
                                evidence=_evidence(m), details=Meeting(m.body, m.meeting_date))
         if minutes:
             m = minutes[-1]
@@ -61,13 +62,13 @@ class PoliticalBacking:
                 why = "er en dagsorden uden beslutning, ikke et referat"
             else:
                 why = f"viser at punktet blev {WORDS[m.decision]}"
-            return CheckResult(self.name, "missing", f"{_describe(m)} {why}.", evidence=_evidence(m),
+            return CheckResult(self.name, CheckStatus.MISSING, f"{_describe(m)} {why}.", evidence=_evidence(m),
                                details=Meeting(m.body, m.meeting_date), remedy=REMEDY)
         links = list(dossier.links)
         if links:
-            return CheckResult(self.name, "missing", f"Der er kun henvist til et link ({links[0]}), ikke vedhæftet et referat.", remedy=REMEDY,
+            return CheckResult(self.name, CheckStatus.MISSING, f"Der er kun henvist til et link ({links[0]}), ikke vedhæftet et referat.", remedy=REMEDY,
                                details=Meeting())
         form = dossier.form
         said = f" Skemaet siger: »{form.political.text}«." if form and form.political and form.political.text else ""
-        return CheckResult(self.name, "missing", "Intet referat af politisk behandling er vedhæftet." + said, remedy=REMEDY,
+        return CheckResult(self.name, CheckStatus.MISSING, "Intet referat af politisk behandling er vedhæftet." + said, remedy=REMEDY,
                            details=Meeting())
