@@ -28,8 +28,9 @@ lint: $(BIN)
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 
+# ARGS="--backlog 100" a smaller backlog; ARGS="--only backlog,supplements,profile" (benchmarks/run.py --help)
 bench: $(BIN)
-	PYTHONPATH=. $(PY) benchmarks/run.py
+	PYTHONPATH=. $(PY) benchmarks/run.py $(ARGS)
 
 # The accuracy corpus (tests/accuracy): the stateless check on >= 320 generated mails, scored
 # against the verdicts the spec demands.  ARGS="--fast" skips the scans; ARGS="--family NAME".

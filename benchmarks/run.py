@@ -1,6 +1,10 @@
 """`make bench`: the figures the README quotes: extraction + form/minutes reading time per document
 type, peak memory while reading a 50 MB PDF (in a child process, so the figure is that read's own), and
-the whole mail path against real servers (IMAP IDLE -> intake -> SMTP)."""
+the whole mail path against real servers (IMAP IDLE -> intake -> SMTP); and at scale (issue 10,
+benchmarks/backlog.py, benchmarks/profile_intake.py): a backlog of 1,000 application mails against the
+floor for the same mails, the 10th supplement against the 1st, a profile of the intake.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/run.py [--backlog N] [--profile N] [--only SECTION,...]"""
 from __future__ import annotations
 
 import io
@@ -15,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.engines import quiet_libraries, read_options  # noqa: E402
 from parsers.reading import read_documents  # noqa: E402
 from tests.factories.containers import outlook_msg, zip_of  # noqa: E402
 from tests.factories.forms import FormSpec, form_docx, form_pdf  # noqa: E402
@@ -151,7 +156,50 @@ def idle_latency(runs: int = 20) -> None:
           f"p95 {p95 * 1000:6.0f} ms   max {times[-1] * 1000:6.0f} ms   (n={runs} applications, .docx form + PDF minutes)")
 
 
+SECTIONS = ("documents", "memory", "idle", "backlog", "supplements", "profile")
+
+
+def arguments(argv: list[str] | None = None):
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description="make bench: the figures the README quotes")
+    parser.add_argument("--backlog", type=int, default=int(os.environ.get("BENCH_BACKLOG", "1000")),
+                        help="application mails in the backlog figure (default 1000, or env BENCH_BACKLOG)")
+    parser.add_argument("--profile", type=int, default=int(os.environ.get("BENCH_PROFILE", "50")),
+                        help="mails in the cProfile'd pass (default 50, or env BENCH_PROFILE)")
+    parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ",".join(SECTIONS)),
+                        help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
+    args = parser.parse_args(argv)
+    args.only = {s.strip() for s in args.only.split(",") if s.strip()}
+    unknown = args.only - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    return args
+
+
 def main() -> None:
+    args = arguments()
+    quiet_libraries()  # as the service does: pyHanko's expected warnings are no figures
+    started = time.perf_counter()
+    if "documents" in args.only:
+        documents()
+        print()
+    if "memory" in args.only:
+        print("Peak memory:")
+        peak_memory(big_pdf(50))
+        print()
+    if "idle" in args.only:
+        print("Mail path (Dovecot IMAP IDLE -> intake -> aiosmtpd SMTP, loopback):")
+        idle_latency()
+        print()
+    failed = at_scale(args)
+    print(f"make bench: {time.perf_counter() - started:.0f} s")
+    if failed:
+        sys.exit(f"make bench: {', '.join(failed)} did not complete (see above)")
+
+
+def documents() -> None:
     form = FormSpec()
     print("Document extraction + form/minutes reading, per document (median of n runs):")
     timed("application form, .docx", "skema.docx", form_docx(form, "table"))
@@ -159,17 +207,42 @@ def main() -> None:
     timed("application form, text PDF", "skema.pdf", form_pdf(form, "table"))
     pki = make_pki()
     timed("application form, signed PDF (pyHanko)", "skema.pdf", sign_pdf(form_pdf(FormSpec(signature="none"), "table"), pki))
-    timed("application form, scanned PDF 150 dpi (OCR)", "skema.pdf", scanned_pdf(form_pdf(form, "table")), runs=3)
+    timed("application form, scanned PDF 150 dpi (OCR)", "skema.pdf", scanned_pdf(form_pdf(form, "table")), runs=3,
+          options=read_options())
     timed("minutes, text PDF, 20 items", "referat.pdf", minutes_pdf(MinutesSpec(n_items=20), "numbered"))
     timed("minutes, text PDF, 21 pages (80 items)", "referat.pdf", minutes_pdf(MinutesSpec(n_items=80), "numbered"), runs=3)
     timed("ZIP with form .docx + minutes PDF", "bilag.zip", zip_of({"skema.docx": form_docx(form), "referat.pdf": minutes_pdf(MinutesSpec())}))
     timed("Outlook .msg with minutes PDF", "VS.msg", outlook_msg("VS: referat", "Se vedhæftede", {"referat.pdf": minutes_pdf(MinutesSpec())}))
-    print()
-    print("Peak memory:")
-    peak_memory(big_pdf(50))
-    print()
-    print("Mail path (Dovecot IMAP IDLE -> intake -> aiosmtpd SMTP, loopback):")
-    idle_latency()
+
+
+def at_scale(args) -> list[str]:
+    """Issue 10: the backlog against its floor, the 10th supplement against the 1st, the profile
+    (benchmarks/backlog.py, benchmarks/profile_intake.py).  Returns the sections that did not complete."""
+    import traceback
+
+    from benchmarks.backlog import VARIANTS, backlog, document_sets, supplement_cost
+    from benchmarks.profile_intake import profile_intake
+    from parsers.municipalities import all_municipalities
+
+    failed: list[str] = []
+    sets, generated = None, None
+    if {"backlog", "profile"} & args.only:
+        start = time.perf_counter()
+        sets = document_sets(min(max(args.backlog if "backlog" in args.only else 0, args.profile),
+                                 len(all_municipalities()) * VARIANTS))
+        generated = time.perf_counter() - start
+    for name, run in (("backlog", lambda: backlog(args.backlog, sets, generated=generated)), ("supplements", supplement_cost),
+                      ("profile", lambda: profile_intake(args.profile, sets))):
+        if name not in args.only:
+            continue
+        try:
+            if not run():
+                failed.append(name)
+        except Exception:  # noqa: BLE001 - one figure failing must not hide the others
+            traceback.print_exc()
+            failed.append(name)
+        print()
+    return failed
 
 
 if __name__ == "__main__":

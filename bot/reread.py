@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -16,11 +17,11 @@ from sqlmodel import Session, select
 from bot.applications import load_dossier
 from bot.assessment import assess
 from bot.runtime import Runtime
-from parsers.reading import READER_VERSION, DocumentReading, expand
+from parsers.reading import DocumentReading, expand
 from storage.models import Application, Attachment, Message
 from storage.models import Assessment as AssessmentRow
 from storage.models import Document
-from storage.readings import dump_reading, load_reading
+from storage.readings import dump_reading, load_reading, store_reading
 
 
 @dataclass(frozen=True)
@@ -58,16 +59,6 @@ def _read_again(rt: Runtime, attachment: Attachment) -> DocumentReading | None:
     return next((f.reading for f in found if f.reading.filename == attachment.filename), None)
 
 
-def _keep(session: Session, reading: DocumentReading, now: dt.datetime) -> None:
-    row = session.exec(select(Document).where(Document.sha256 == reading.sha256, Document.reader_version == READER_VERSION)).first()
-    if row is None:
-        row = Document(sha256=reading.sha256, reader_version=READER_VERSION, filename=reading.filename, role=reading.role,
-                       reading="", created_at=now)
-    row.role, row.problem, row.format = reading.role, reading.problem or "", reading.text.format
-    row.reading, row.created_at = dump_reading(reading).decode(), now
-    session.add(row)
-
-
 def _statuses(checks_json: str) -> dict[str, str]:
     return {name: str(check.get("status", "")) for name, check in json.loads(checks_json).items()}
 
@@ -91,7 +82,9 @@ def reread(rt: Runtime, now: dt.datetime, round_id: str | None = None) -> Reread
                 if not rt.store.path(attachment.sha256).exists():
                     continue
                 before = _latest(session, attachment.sha256)
+                start = time.perf_counter()
                 reading = _read_again(rt, attachment)
+                read_ms = round((time.perf_counter() - start) * 1000)
                 if reading is None:
                     continue  # a member that could not be unpacked: its row says why
                 report.documents += 1
@@ -103,7 +96,7 @@ def reread(rt: Runtime, now: dt.datetime, round_id: str | None = None) -> Reread
                 attachment.role, attachment.problem = reading.role, reading.problem or ""
                 session.add(attachment)
                 if reading.role != "unreadable":
-                    _keep(session, reading, now)
+                    store_reading(session, reading, read_ms, now, replace=True)
             session.flush()
             report.applications += 1
             latest = session.exec(select(AssessmentRow).where(AssessmentRow.application_id == app.id).order_by(AssessmentRow.id.desc())).first()

@@ -17,9 +17,8 @@ from parsers.text import DigitalSignature
 
 log = logging.getLogger(__name__)
 # pyHanko logs an untrusted chain or a changed document as a warning with a traceback; both are
-# expected outcomes here, reported in the facts, so only its errors go to the log.
-logging.getLogger("pyhanko").setLevel(logging.ERROR)
-logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
+# expected outcomes here, reported in the facts: the service quiets those loggers where it configures
+# logging (bot.engines.quiet_libraries), parsers leave the logging configuration alone.
 
 
 def _signer_name(status: Any) -> str | None:

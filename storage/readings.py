@@ -40,15 +40,18 @@ def has_reading(session: Session, sha256: str, version: str = READER_VERSION) ->
 
 
 def store_reading(session: Session, reading: DocumentReading, read_ms: int, now: dt.datetime,
-                  version: str = READER_VERSION) -> Document:
-    """Keep one reading (once per content and version: the first one stays)."""
+                  version: str = READER_VERSION, replace: bool = False) -> Document:
+    """Keep one reading, once per content and version: the first one stays, unless `replace` (a
+    deliberate re-read) puts the new one in its place."""
     row = session.exec(select(Document).where(Document.sha256 == reading.sha256, Document.reader_version == version)).first()
-    if row is not None:
+    if row is not None and not replace:
         return row
-    row = Document(sha256=reading.sha256, reader_version=version, filename=reading.filename, role=reading.role,
-                   problem=reading.problem or "", format=reading.text.format,
-                   parts=", ".join(f"{role} {a}-{b}" if b > a else f"{role} {a}" for role, a, b in reading.parts),
-                   reading=dump_reading(reading).decode(), read_ms=read_ms, created_at=now)
+    if row is None:
+        row = Document(sha256=reading.sha256, reader_version=version, filename=reading.filename, role=reading.role, reading="",
+                       created_at=now)
+    row.role, row.problem, row.format = reading.role, reading.problem or "", reading.text.format
+    row.parts = ", ".join(f"{role} {a}-{b}" if b > a else f"{role} {a}" for role, a, b in reading.parts)
+    row.reading, row.read_ms, row.created_at = dump_reading(reading).decode(), read_ms, now
     session.add(row)
     session.flush()
     return row

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from config.settings import CONFIG_ENV, ConfigError, Settings, load_settings  # before odfpy, which puts its folder (and its config.py) on sys.path
 from bot import clock
+from bot.engines import quiet_libraries
 from bot.runtime import Runtime
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Task Force intake: the mailbox bot and the secretariat's queue.")
@@ -49,6 +50,7 @@ def main(
 ) -> None:
     State.config = config
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_libraries()  # pyHanko logs an untrusted chain with a traceback; the check reports it in Danish
 
 
 @app.command()

@@ -10,7 +10,7 @@ import zipfile
 from docx import Document
 from docx.oxml.ns import qn
 
-from parsers.documents import register
+from parsers.documents import ReadOptions, register
 from parsers.text import IMAGE_MARK, DocumentText, Line, clean
 
 _P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (qn(t) for t in ("w:p", "w:tbl", "w:tr", "w:tc", "w:sdt", "w:sdtContent"))
@@ -93,7 +93,7 @@ class DocxExtractor:
     mime_types: tuple[str, ...] = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",)
     extensions: tuple[str, ...] = (".docx", ".docm")
 
-    def extract(self, filename: str, data: bytes) -> DocumentText:
+    def extract(self, filename: str, data: bytes, options: ReadOptions = ReadOptions()) -> DocumentText:
         try:
             document = Document(io.BytesIO(data))
         except (zipfile.BadZipFile, KeyError, ValueError) as exc:

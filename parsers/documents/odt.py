@@ -11,7 +11,7 @@ from odf import draw
 from odf.namespaces import DRAWNS, TABLENS, TEXTNS
 from odf.opendocument import load
 
-from parsers.documents import register
+from parsers.documents import ReadOptions, register
 from parsers.text import IMAGE_MARK, DocumentText, Line, clean
 
 _PARAGRAPHS = {(TEXTNS, "p"), (TEXTNS, "h")}
@@ -86,7 +86,7 @@ class OdtExtractor:
     mime_types: tuple[str, ...] = ("application/vnd.oasis.opendocument.text",)
     extensions: tuple[str, ...] = (".odt",)
 
-    def extract(self, filename: str, data: bytes) -> DocumentText:
+    def extract(self, filename: str, data: bytes, options: ReadOptions = ReadOptions()) -> DocumentText:
         if data[:4] == b"\xd0\xcf\x11\xe0" or (zipfile.is_zipfile(io.BytesIO(data)) and b"encryption-data" in _manifest(data)):
             return DocumentText(filename, "odt", unreadable="filen er beskyttet med adgangskode")
         try:

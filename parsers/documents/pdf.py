@@ -1,20 +1,25 @@
-"""PDF with a text layer (pdfplumber): lines with page numbers, pictures at their place on the page.
+"""PDF with a text layer, read with PDFium (pypdfium2): lines with page numbers, ruled tables cell by
+cell, pictures at their place on the page.
 
-Pages without a text layer are scans: they alone are OCR'd (parsers/documents/scan.py) and listed in
-`ocr_pages`.
+PDFium gives the characters with their boxes and the page's paths and pictures; the rest is done here
+the way pdfplumber does it (its defaults: characters 3 pt apart start a new word, tops within 3 pt make
+one line; table rules snapped and joined within 3 pt, cells where they cross), without pdfminer's
+slow parse of the page.  Pages without a text layer are scans: they alone are OCR'd
+(parsers/documents/scan.py) and listed in `ocr_pages`.
 """
 from __future__ import annotations
 
-from typing import Any
+import ctypes
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-import io
+import pypdfium2
+import pypdfium2.raw as pdfium_c
 
-import pdfplumber
-from pdfminer.pdfdocument import PDFPasswordIncorrect
-from pdfminer.pdfparser import PDFSyntaxError
-
-from parsers.documents import register
-from parsers.documents.scan import OcrUnavailable, ocr_pdf_pages
+from parsers.documents import OcrError, ReadOptions, register
+from parsers.documents.scan import ocr_pdf_pages
 from parsers.text import IMAGE_MARK, DocumentText, Line, clean
 
 MIN_IMAGE_POINTS = 20  # smaller pictures are bullets and rules, not signatures
@@ -23,13 +28,347 @@ MIN_IMAGE_POINTS = 20  # smaller pictures are bullets and rules, not signatures
 COLUMN_GAP = 18.0  # points of empty space inside one line that mark two columns (a word space is ~3)
 COLUMN_MIN_X = 60.0  # the answer column starts at least this far right of the label column
 
+X_TOLERANCE = 3.0  # a gap wider than this between two characters starts a new word
+Y_TOLERANCE = 3.0  # characters (and words) whose tops are this close are on one line
+SNAP_TOLERANCE = 3.0  # table rules this close are one rule
+JOIN_TOLERANCE = 3.0  # collinear rule pieces this close are joined
+INTERSECTION_TOLERANCE = 3.0
+EDGE_MIN_LENGTH = 3.0  # a table rule is at least this long (after joining)
+EDGE_MIN_LENGTH_PREFILTER = 1.0
+LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+_HYPHENS = ("\x02", "\ufffe")  # how PDFium gives a hyphen at the end of a line (one char, all text)
 
-def _inside(top: float, bottom: float, box: tuple[float, float, float, float]) -> bool:
+Matrix = tuple[float, float, float, float, float, float]
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom (top down from the page's top edge)
+Point = tuple[float, float]
+_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Char:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    upright: bool
+
+
+@dataclass(slots=True)
+class _Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    chars: list[_Char]
+
+
+@dataclass(slots=True)
+class _Edge:
+    orientation: str | None  # "h", "v", or None (slanted)
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    width: float
+    height: float
+
+    def bbox(self) -> Box:
+        return self.x0, self.top, self.x1, self.bottom
+
+
+@dataclass(frozen=True)
+class _Row:
+    cells: tuple[Box | None, ...]
+    bbox: Box
+
+
+@dataclass(frozen=True)
+class _Table:
+    cells: tuple[Box, ...]
+
+    @property
+    def bbox(self) -> Box:
+        return (min(c[0] for c in self.cells), min(c[1] for c in self.cells),
+                max(c[2] for c in self.cells), max(c[3] for c in self.cells))
+
+    @property
+    def rows(self) -> list[_Row]:
+        """Rows top to bottom, each with a place (or None) for every column x of the table."""
+        xs = sorted({c[0] for c in self.cells})
+        out = []
+        for _, group in itertools.groupby(sorted(self.cells, key=lambda c: (c[1], c[0])), key=lambda c: c[1]):
+            by_x = {c[0]: c for c in group}
+            cells = tuple(by_x.get(x) for x in xs)
+            present = [c for c in cells if c is not None]
+            out.append(_Row(cells, (min(c[0] for c in present), min(c[1] for c in present),
+                                    max(c[2] for c in present), max(c[3] for c in present))))
+        return out
+
+
+@dataclass
+class _Page:
+    number: int
+    chars: list[_Char]
+    edges: list[_Edge]
+    ruled: bool  # has lines or rectangles (no ruling, no ruled table)
+    images: list[Box]
+
+
+# --------------------------------------------------------------------------- clustering (as pdfplumber)
+
+def _cluster_ids(values: Iterable[float], tolerance: float) -> dict[float, int]:
+    """Each value's cluster: sorted distinct values, a new cluster where the step exceeds `tolerance`."""
+    ids: dict[float, int] = {}
+    last: float | None = None
+    n = -1
+    for v in sorted(set(values)):
+        if last is None or v > last + tolerance:
+            n += 1
+        ids[v] = n
+        last = v
+    return ids
+
+
+def _cluster(items: list[T], key: Callable[[T], float], tolerance: float, preserve_order: bool = False) -> list[list[T]]:
+    """Items grouped by clusters of `key`: in cluster order (stable within one), or, with
+    `preserve_order`, as consecutive runs of one cluster in the given order."""
+    ids = _cluster_ids((key(x) for x in items), tolerance)
+    tagged = [(ids[key(x)], x) for x in items]
+    if not preserve_order:
+        tagged.sort(key=lambda pair: pair[0])
+    return [[x for _, x in run] for _, run in itertools.groupby(tagged, key=lambda pair: pair[0])]
+
+
+# --------------------------------------------------------------------------- words and lines
+
+def _new_word(prev: _Char, char: _Char, upright: bool) -> bool:
+    if upright:
+        return char.x0 < prev.x0 or char.x0 > prev.x1 + X_TOLERANCE or abs(char.top - prev.top) > Y_TOLERANCE
+    return char.top < prev.top or char.top > prev.bottom + Y_TOLERANCE or abs(char.x0 - prev.x0) > X_TOLERANCE
+
+
+def _merge(chars: list[_Char]) -> _Word:
+    x0, x1, top, bottom = chars[0].x0, chars[0].x1, chars[0].top, chars[0].bottom
+    for c in chars:
+        x0, x1, top, bottom = min(x0, c.x0), max(x1, c.x1), min(top, c.top), max(bottom, c.bottom)
+    return _Word("".join([LIGATURES.get(c.text, c.text) for c in chars]), x0, x1, top, bottom, chars)
+
+
+def _words(chars: list[_Char]) -> list[_Word]:
+    """Characters into words: by runs of the same uprightness, lines of near tops (left to right; for
+    turned text near lefts, top to bottom), split at white space and at gaps."""
+    out: list[_Word] = []
+    for upright, group in itertools.groupby(chars, key=lambda c: c.upright):
+        run = list(group)
+        lines = _cluster(run, (lambda c: c.top) if upright else (lambda c: c.x0), Y_TOLERANCE if upright else X_TOLERANCE)
+        for line in lines:
+            line.sort(key=(lambda c: c.x0) if upright else (lambda c: (c.top, c.bottom)))
+            current: list[_Char] = []
+            for char in line:
+                if char.text.isspace():
+                    if current:
+                        out.append(_merge(current))
+                    current = []
+                elif current and _new_word(current[-1], char, upright):
+                    out.append(_merge(current))
+                    current = [char]
+                else:
+                    current.append(char)
+            if current:
+                out.append(_merge(current))
+    return out
+
+
+@dataclass(frozen=True)
+class _TextLine:
+    text: str
+    top: float
+    bottom: float
+    chars: list[_Char]
+
+
+def _text_lines(chars: list[_Char]) -> list[_TextLine]:
+    """The page's text lines (pdfplumber's `extract_text_lines`): words whose tops are near, in the
+    order they were found, one space between words; each line with its characters (a ligature's once
+    for every letter it stands for, as pdfplumber gives them)."""
+    out = []
+    for line in _cluster(_words(chars), lambda w: w.top, Y_TOLERANCE, preserve_order=True):
+        members = [c for w in line for c in w.chars for _ in LIGATURES.get(c.text, c.text)]
+        if not members:
+            continue
+        out.append(_TextLine(" ".join(w.text for w in line), min(c.top for c in members),
+                             max(c.bottom for c in members), members))
+    return out
+
+
+def _cell_text(chars: list[_Char]) -> str:
+    """The text of a table cell: lines of words, one space between words, lines by newlines."""
+    lines = _cluster(_words(chars), lambda w: w.top, Y_TOLERANCE)
+    return "\n".join(" ".join(w.text for w in line) for line in lines)
+
+
+# --------------------------------------------------------------------------- ruled tables (as pdfplumber)
+
+def _snap(edges: list[_Edge], vertical: bool) -> list[_Edge]:
+    """Edges within the snap tolerance moved to their average position (all to exactly the same)."""
+    key: Callable[[_Edge], float] = (lambda e: e.x0) if vertical else (lambda e: e.top)
+    out = []
+    for cluster in _cluster(edges, key, SNAP_TOLERANCE):
+        average = sum(key(e) for e in cluster) / len(cluster)
+        for e in cluster:
+            if vertical:
+                out.append(_Edge(e.orientation, average, average + (e.x1 - e.x0), e.top, e.bottom, e.width, e.height))
+            else:
+                out.append(_Edge(e.orientation, e.x0, e.x1, average, average + (e.bottom - e.top), e.width, e.height))
+    return out
+
+
+def _join(edges: list[_Edge], vertical: bool) -> list[_Edge]:
+    """Collinear edges that touch or nearly touch, joined into one."""
+    ordered = sorted(edges, key=(lambda e: e.top) if vertical else (lambda e: e.x0))
+    joined = [ordered[0]]
+    for e in ordered[1:]:
+        last = joined[-1]
+        if vertical and e.top <= last.bottom + JOIN_TOLERANCE:
+            if e.bottom > last.bottom:
+                joined[-1] = _Edge(last.orientation, last.x0, last.x1, last.top, e.bottom, last.width, e.bottom - last.top)
+        elif not vertical and e.x0 <= last.x1 + JOIN_TOLERANCE:
+            if e.x1 > last.x1:
+                joined[-1] = _Edge(last.orientation, last.x0, e.x1, last.top, last.bottom, e.x1 - last.x0, last.height)
+        else:
+            joined.append(e)
+    return joined
+
+
+def _long_enough(e: _Edge, minimum: float) -> bool:
+    return (e.height if e.orientation == "v" else e.width) >= minimum
+
+
+def _merged_edges(edges: list[_Edge]) -> list[_Edge]:
+    vertical = [e for e in edges if e.orientation == "v" and _long_enough(e, EDGE_MIN_LENGTH_PREFILTER)]
+    horizontal = [e for e in edges if e.orientation == "h" and _long_enough(e, EDGE_MIN_LENGTH_PREFILTER)]
+    out: list[_Edge] = []
+    for group, is_vertical in ((_snap(vertical, True), True), (_snap(horizontal, False), False)):
+        position: Callable[[_Edge], float] = (lambda e: e.x0) if is_vertical else (lambda e: e.top)
+        for _, same_line in itertools.groupby(sorted(group, key=position), key=position):
+            out.extend(_join(list(same_line), is_vertical))
+    return [e for e in out if _long_enough(e, EDGE_MIN_LENGTH)]
+
+
+def _intersections(edges: list[_Edge]) -> dict[Point, tuple[set[Box], set[Box]]]:
+    """Where a vertical and a horizontal rule cross (within the tolerance): the point with the bounding
+    boxes of the vertical and of the horizontal rules through it."""
+    tol = INTERSECTION_TOLERANCE
+    out: dict[Point, tuple[set[Box], set[Box]]] = {}
+    horizontal = sorted((e for e in edges if e.orientation == "h"), key=lambda e: (e.top, e.x0))
+    for v in sorted((e for e in edges if e.orientation == "v"), key=lambda e: (e.x0, e.top)):
+        for h in horizontal:
+            if v.top <= h.top + tol and v.bottom >= h.top - tol and v.x0 >= h.x0 - tol and v.x0 <= h.x1 + tol:
+                vertex = (v.x0, h.top)
+                if vertex not in out:
+                    out[vertex] = (set(), set())
+                out[vertex][0].add(v.bbox())
+                out[vertex][1].add(h.bbox())
+    return out
+
+
+def _cells(crossings: dict[Point, tuple[set[Box], set[Box]]]) -> list[Box]:
+    """The smallest rectangles whose four corners are crossings joined by rules."""
+    def connects(p1: Point, p2: Point) -> bool:
+        if p1[0] == p2[0] and crossings[p1][0] & crossings[p2][0]:
+            return True
+        return p1[1] == p2[1] and bool(crossings[p1][1] & crossings[p2][1])
+
+    points = sorted(crossings)
+    out: list[Box] = []
+    for i, pt in enumerate(points[:-1]):
+        rest = points[i + 1:]
+        below = [p for p in rest if p[0] == pt[0]]
+        right = [p for p in rest if p[1] == pt[1]]
+        found = None
+        for below_pt in below:
+            if not connects(pt, below_pt):
+                continue
+            for right_pt in right:
+                if not connects(pt, right_pt):
+                    continue
+                corner = (right_pt[0], below_pt[1])
+                if corner in crossings and connects(corner, right_pt) and connects(corner, below_pt):
+                    found = (pt[0], pt[1], corner[0], corner[1])
+                    break
+            if found:
+                break
+        if found:
+            out.append(found)
+    return out
+
+
+def _tables_of(cells: list[Box]) -> list[_Table]:
+    """Cells that share corners, grouped into tables (top to bottom, then left to right); a table has
+    more than one cell."""
+    remaining = list(cells)
+    tables: list[list[Box]] = []
+    corners: set[Point] = set()
+    current: list[Box] = []
+    while remaining:
+        before = len(current)
+        for cell in list(remaining):
+            four = ((cell[0], cell[1]), (cell[0], cell[3]), (cell[2], cell[1]), (cell[2], cell[3]))
+            if not current or any(c in corners for c in four):
+                corners.update(four)
+                current.append(cell)
+                remaining.remove(cell)
+        if len(current) == before:
+            tables.append(list(current))
+            corners.clear()
+            current.clear()
+    if current:
+        tables.append(list(current))
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [_Table(tuple(t)) for t in tables if len(t) > 1]
+
+
+def _find_tables(page: _Page) -> list[_Table]:
+    if not page.ruled:  # no ruling, no ruled table
+        return []
+    return _tables_of(_cells(_intersections(_merged_edges(page.edges))))
+
+
+def _within(centred: list[tuple[float, float, _Char]], box: Box) -> list[tuple[float, float, _Char]]:
+    """The characters whose centre is in the box (left and top edges included, right and bottom not)."""
+    x0, top, x1, bottom = box
+    return [t for t in centred if x0 <= t[0] < x1 and top <= t[1] < bottom]
+
+
+def _table_texts(table: _Table, chars: list[_Char]) -> list[tuple[_Row, list[str | None]]]:
+    """Each row's cells' text (None where the row has no cell in that column), from the characters
+    whose centre is in the cell."""
+    centred = _within([((c.x0 + c.x1) / 2, (c.top + c.bottom) / 2, c) for c in chars], table.bbox)
+    out = []
+    for row in table.rows:
+        row_chars = _within(centred, row.bbox)
+        texts: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                texts.append(None)
+                continue
+            cell_chars = [c for _, _, c in _within(row_chars, cell)]
+            texts.append(_cell_text(cell_chars) if cell_chars else "")
+        out.append((row, texts))
+    return out
+
+
+# --------------------------------------------------------------------------- the page's lines
+
+def _inside(top: float, bottom: float, box: Box) -> bool:
     middle = (top + bottom) / 2
     return box[1] <= middle <= box[3]
 
 
-def _cell_of(x: float, y: float, table: Any) -> tuple[int, int] | None:
+def _cell_of(x: float, y: float, table: _Table) -> tuple[int, int] | None:
     for r, row in enumerate(table.rows, start=1):
         for c, box in enumerate(row.cells, start=1):
             if box and box[0] <= x <= box[2] and box[1] <= y <= box[3]:
@@ -37,36 +376,36 @@ def _cell_of(x: float, y: float, table: Any) -> tuple[int, int] | None:
     return None
 
 
-def _table_lines(page: Any, number: int) -> tuple[list[tuple[float, Line]], list[Any]]:
+def _table_lines(page: _Page, tables: list[_Table]) -> list[tuple[float, Line]]:
     """Ruled tables cell by cell (label cell before answer cell), so a label and its answer side by
     side are not run together into one line; the lines of a multi-line cell stay lines."""
+    number = page.number
     located: list[tuple[float, Line]] = []
-    tables = page.find_tables() if page.rects or page.lines else []  # no ruling, no ruled table
     for t_index, table in enumerate(tables, start=1):
         key = number * 100 + t_index
-        for r_index, (row, texts) in enumerate(zip(table.rows, table.extract()), start=1):
+        for r_index, (row, texts) in enumerate(_table_texts(table, page.chars), start=1):
             for c_index, text in enumerate(texts, start=1):
                 for k, part in enumerate(p for p in (clean(t) for t in (text or "").split("\n")) if p):
                     located.append((row.bbox[1] + c_index * 0.001 + k * 0.00001,
                                     Line(part, f"side {number}, tabel {t_index}, række {r_index}, celle {c_index}", cell=(key, r_index, c_index), page=number)))
-    return located, tables
+    return located
 
 
-def _segments(row: dict[str, Any]) -> list[tuple[float, str]]:
+def _segments(row: _TextLine) -> list[tuple[float, str]]:
     """A text line cut where a wide gap separates two columns: [(x0, text), …]."""
     out: list[tuple[float, list[str]]] = []
     last_x1: float | None = None
-    for ch in row["chars"]:
-        if last_x1 is None or ch["x0"] - last_x1 > COLUMN_GAP:
-            out.append((ch["x0"], []))
-        elif ch["x0"] - last_x1 > 1.0 and ch["text"] != " ":
+    for ch in row.chars:
+        if last_x1 is None or ch.x0 - last_x1 > COLUMN_GAP:
+            out.append((ch.x0, []))
+        elif ch.x0 - last_x1 > 1.0 and ch.text != " ":
             out[-1][1].append(" ")
-        out[-1][1].append(ch["text"])
-        last_x1 = ch["x1"]
+        out[-1][1].append(ch.text)
+        last_x1 = ch.x1
     return [(x, clean("".join(t))) for x, t in out if clean("".join(t))]
 
 
-def _column_lines(rows: list[dict[str, Any]], number: int) -> list[tuple[float, Line]]:
+def _column_lines(rows: list[_TextLine], number: int) -> list[tuple[float, Line]]:
     """Text lines, with label and answer side by side in two columns (a borderless table, or tabs, as
     Word exports them) given as cells of a table of their own: a line whose second part starts well
     right of the first is a row; a following line with only the right part continues that answer."""
@@ -81,34 +420,21 @@ def _column_lines(rows: list[dict[str, Any]], number: int) -> list[tuple[float, 
                 run, r = run + 1, 0
             column_x, r = segs[1][0], r + 1
             for c, (_, text) in enumerate(segs, start=1):
-                located.append((row["top"] + c * 0.001, Line(text, f"side {number}", cell=(number * 100 + 50 + run, r, c), page=number)))
+                located.append((row.top + c * 0.001, Line(text, f"side {number}", cell=(number * 100 + 50 + run, r, c), page=number)))
         elif column_x is not None and len(segs) == 1 and abs(segs[0][0] - column_x) <= 6:
-            located.append((row["top"] + 0.002, Line(segs[0][1], f"side {number}", cell=(number * 100 + 50 + run, r, 2), page=number)))
+            located.append((row.top + 0.002, Line(segs[0][1], f"side {number}", cell=(number * 100 + 50 + run, r, 2), page=number)))
         else:
             column_x = None
-            text = clean(row["text"])
+            text = clean(row.text)
             if text:
-                located.append((row["top"], Line(text, f"side {number}", page=number)))
+                located.append((row.top, Line(text, f"side {number}", page=number)))
     return located
 
 
-def _page_lines(page: Any, number: int) -> list[Line]:
-    located, tables = _table_lines(page, number)
-    boxes = [t.bbox for t in tables]
-    rows = [row for row in page.extract_text_lines(layout=False, strip=True, return_chars=True)
-            if not any(_inside(row["top"], row["bottom"], box) for box in boxes)]
-    located += _column_lines(rows, number)
-    for image in page.images:
-        if image["width"] >= MIN_IMAGE_POINTS and image["height"] >= MIN_IMAGE_POINTS:
-            located.append(_picture(image, tables, number))
-    located.sort(key=lambda pair: pair[0])
-    return [line for _, line in located]
-
-
-def _picture(image: dict[str, Any], tables: list[Any], number: int) -> tuple[float, Line]:
+def _picture(image: Box, tables: list[_Table], number: int) -> tuple[float, Line]:
     """A picture line: inside a table cell it follows that cell's text; elsewhere it is marked at its
     lower edge, so a signature picture belongs after the label above it."""
-    x, y = (image["x0"] + image["x1"]) / 2, (image["top"] + image["bottom"]) / 2
+    x, y = (image[0] + image[2]) / 2, (image[1] + image[3]) / 2
     for t_index, table in enumerate(tables, start=1):
         found = _cell_of(x, y, table)
         if found:
@@ -116,45 +442,231 @@ def _picture(image: dict[str, Any], tables: list[Any], number: int) -> tuple[flo
             top = table.rows[r - 1].bbox[1] + c * 0.001 + 0.0009
             return top, Line(IMAGE_MARK, f"side {number}, tabel {t_index}, række {r}, celle {c}", image=True,
                              cell=(number * 100 + t_index, r, c), page=number)
-    return image["bottom"] - 0.1, Line(IMAGE_MARK, f"side {number}", image=True, page=number)
+    return image[3] - 0.1, Line(IMAGE_MARK, f"side {number}", image=True, page=number)
+
+
+def _page_lines(page: _Page) -> list[Line]:
+    tables = _find_tables(page)
+    located = _table_lines(page, tables)
+    boxes = [t.bbox for t in tables]
+    rows = [row for row in _text_lines(page.chars) if not any(_inside(row.top, row.bottom, box) for box in boxes)]
+    located += _column_lines(rows, page.number)
+    for image in page.images:
+        if image[2] - image[0] >= MIN_IMAGE_POINTS and image[3] - image[1] >= MIN_IMAGE_POINTS:
+            located.append(_picture(image, tables, page.number))
+    located.sort(key=lambda pair: pair[0])
+    return [line for _, line in located]
+
+
+# --------------------------------------------------------------------------- what PDFium gives
+
+def _multiply(m: Matrix, n: Matrix) -> Matrix:
+    """m then n (PDF's row-vector convention)."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2, e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+def _apply(m: Matrix, x: float, y: float) -> Point:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
+def _matrix(obj: Any) -> Matrix:
+    fs = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(obj, fs):
+        return _IDENTITY
+    return (fs.a, fs.b, fs.c, fs.d, fs.e, fs.f)
+
+
+def _upright(m: Matrix) -> bool:
+    return m[0] * m[3] > 0 and m[1] * m[2] <= 0
+
+
+class _Objects:
+    """A page's paths (as table edges), pictures and whether all its text runs upright, found by
+    walking its objects (into form XObjects, each child in its form's space)."""
+
+    def __init__(self, page: Any, top: float) -> None:
+        self.top = top
+        self.edges: list[_Edge] = []
+        self.ruled = False
+        self.images: list[Box] = []
+        self.all_upright = True
+        self._walk(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, _IDENTITY, 0)
+
+    def _walk(self, parent: Any, count: Callable[[Any], int], get: Callable[[Any, int], Any], outer: Matrix, depth: int) -> None:
+        for i in range(max(0, count(parent))):
+            obj = get(parent, i)
+            if not obj:
+                continue
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                self._path(obj, _multiply(_matrix(obj), outer))
+            elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                m = _multiply(_matrix(obj), outer)
+                corners = [_apply(m, x, y) for x, y in ((0, 0), (1, 0), (0, 1), (1, 1))]
+                xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+                self.images.append((min(xs), self.top - max(ys), max(xs), self.top - min(ys)))
+            elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+                if self.all_upright and not _upright(_multiply(_matrix(obj), outer)):
+                    self.all_upright = False
+            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 15:
+                self._walk(obj, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject,
+                           _multiply(_matrix(obj), outer), depth + 1)
+
+    def _path(self, obj: Any, m: Matrix) -> None:
+        """The path's subpaths as pdfminer classifies them (a line, a rectangle, or a curve) and their
+        edges as pdfplumber takes them."""
+        x, y = ctypes.c_float(), ctypes.c_float()
+        subpaths: list[tuple[list[str], list[Point]]] = []
+        bezier = 0
+        for i in range(max(0, pdfium_c.FPDFPath_CountSegments(obj))):
+            seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
+            if not seg or not pdfium_c.FPDFPathSegment_GetPoint(seg, x, y):
+                continue
+            kind = pdfium_c.FPDFPathSegment_GetType(seg)
+            point = _apply(m, x.value, y.value)
+            if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not subpaths:
+                subpaths.append((["m"], [point]))
+                bezier = 0
+                continue
+            shape, points = subpaths[-1]
+            closes = bool(pdfium_c.FPDFPathSegment_GetClose(seg))
+            if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+                bezier += 1
+                if bezier % 3:
+                    continue  # a control point: pdfminer keeps the curve's end only
+                shape.append("c")
+                points.append(point)
+            elif closes and point == points[0]:  # PDFium closes with a line back to the start: "h"
+                shape.append("h")
+                points.append(point)
+                continue
+            else:
+                shape.append("l")
+                points.append(point)
+            if closes:
+                shape.append("h")
+                points.append(points[0])
+        for shape, points in subpaths:
+            self._subpath("".join(shape), points)
+
+    def _subpath(self, shape: str, points: list[Point]) -> None:
+        if len(shape) > 3 and shape[-2:] == "lh" and points[-2] == points[0]:
+            shape = shape[:-2] + "h"
+            points = points[:-1]
+        top = self.top
+        if shape in ("ml", "mlh") and len(points) >= 2:
+            self.ruled = True
+            (x0, y0), (x1, y1) = points[0], points[1]
+            left, right, upper, lower = min(x0, x1), max(x0, x1), top - max(y0, y1), top - min(y0, y1)
+            self.edges.append(_Edge("h" if upper == lower else "v", left, right, upper, lower, right - left, lower - upper))
+            return
+        if shape in ("mlllh", "mllll") and len(points) == 5:
+            (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = points
+            if points[0] == points[4] and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
+                self.ruled = True
+                left, right = min(x0, x2), max(x0, x2)
+                upper, lower = top - max(y0, y2), top - min(y0, y2)
+                w, h = right - left, lower - upper
+                self.edges += [_Edge("h", left, right, upper, upper, w, 0.0), _Edge("h", left, right, lower, lower, w, 0.0),
+                               _Edge("v", left, left, upper, lower, 0.0, h), _Edge("v", right, right, upper, lower, 0.0, h)]
+                return
+        flipped = [(px, top - py) for px, py in points]
+        for (ax, ay), (bx, by) in zip(flipped, flipped[1:]):
+            orientation = "v" if ax == bx else ("h" if ay == by else None)
+            self.edges.append(_Edge(orientation, min(ax, bx), max(ax, bx), min(ay, by), max(ay, by), abs(ax - bx), abs(ay - by)))
+
+
+def _chars(textpage: Any, top: float, all_upright: bool) -> list[_Char]:
+    """The page's characters with their boxes, in PDFium's order (the content stream's); the spaces
+    and line breaks PDFium adds of its own are left out."""
+    n = pdfium_c.FPDFText_CountChars(textpage)
+    if n <= 0:
+        return []
+    buffer = (ctypes.c_ushort * (n + 1))()
+    written = pdfium_c.FPDFText_GetText(textpage, 0, n, buffer)
+    text = bytes(memoryview(buffer).cast("B")[: max(0, written - 1) * 2]).decode("utf-16-le", errors="replace")
+    if len(text) != n:  # characters outside the BMP: one at a time
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i) or 0xFFFD) for i in range(n))
+    rect = pdfium_c.FS_RECTF()
+    fs = pdfium_c.FS_MATRIX()
+    out = []
+    for i, ch in enumerate(text):
+        if ch.isspace() and pdfium_c.FPDFText_IsGenerated(textpage, i) == 1:
+            continue
+        if ch in _HYPHENS:
+            ch = "-"
+        elif ch == "\x00":
+            continue
+        if not pdfium_c.FPDFText_GetLooseCharBox(textpage, i, rect):
+            continue
+        upright = True
+        if not all_upright and pdfium_c.FPDFText_GetMatrix(textpage, i, fs):
+            upright = _upright((fs.a, fs.b, fs.c, fs.d, fs.e, fs.f))
+        out.append(_Char(ch, rect.left, rect.right, top - rect.top, top - rect.bottom, upright))
+    return out
+
+
+def _read_page(pdf: Any, index: int) -> _Page:
+    page = pdf[index]
+    try:
+        top = page.get_mediabox()[3]
+        objects = _Objects(page, top)
+        textpage = page.get_textpage()
+        try:
+            chars = _chars(textpage.raw, top, objects.all_upright)
+        finally:
+            textpage.close()
+        return _Page(index + 1, chars, objects.edges, objects.ruled, objects.images)
+    finally:
+        page.close()
+
+
+def _unreadable(exc: Exception, data: bytes) -> str:
+    code = getattr(exc, "err_code", None)
+    if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+        return "PDF-filen er beskyttet med adgangskode"
+    if b"/Encrypt" in data[-4096:]:
+        return "PDF-filen er beskyttet med adgangskode"
+    reason = {pdfium_c.FPDF_ERR_FORMAT: "ikke en gyldig PDF", pdfium_c.FPDF_ERR_FILE: "filen kan ikke læses"}.get(code or -1, type(exc).__name__)
+    return f"PDF-filen er beskadiget ({reason})"
+
+
+def read_pages(data: bytes) -> list[list[Line]] | str:
+    """The lines of every page of a PDF (a scanned page has none, or its pictures only), or why the
+    PDF cannot be read."""
+    try:
+        pdf = pypdfium2.PdfDocument(data)
+    except (pypdfium2.PdfiumError, ValueError, OSError) as exc:
+        return _unreadable(exc, data)
+    try:
+        return [_page_lines(_read_page(pdf, i)) for i in range(len(pdf))]
+    finally:
+        pdf.close()
 
 
 class PdfExtractor:
     mime_types: tuple[str, ...] = ("application/pdf", "application/x-pdf")
     extensions: tuple[str, ...] = (".pdf",)
 
-    def extract(self, filename: str, data: bytes) -> DocumentText:
-        try:
-            pdf = pdfplumber.open(io.BytesIO(data))
-        except PDFPasswordIncorrect:
-            return DocumentText(filename, "pdf", unreadable="PDF-filen er beskyttet med adgangskode")
-        except (PDFSyntaxError, Exception) as exc:  # pdfminer raises many kinds for a broken file
-            # pdfplumber wraps pdfminer's errors: a password is still a password
-            if any(isinstance(arg, PDFPasswordIncorrect) for arg in (*exc.args, exc.__cause__)) or b"/Encrypt" in data[-4096:]:
-                return DocumentText(filename, "pdf", unreadable="PDF-filen er beskyttet med adgangskode")
-            return DocumentText(filename, "pdf", unreadable=f"PDF-filen er beskadiget ({type(exc).__name__})")
-        lines: list[Line] = []
-        empty: list[int] = []
-        pages: list[list[Line]] = []
-        with pdf:
-            for number, page in enumerate(pdf.pages, start=1):
-                page_lines = _page_lines(page, number)
-                if not any(not line.image for line in page_lines):
-                    empty.append(number)
-                pages.append(page_lines)
+    def extract(self, filename: str, data: bytes, options: ReadOptions = ReadOptions()) -> DocumentText:
+        pages = read_pages(data)
+        if isinstance(pages, str):
+            return DocumentText(filename, "pdf", unreadable=pages)
+        empty = [number for number, page_lines in enumerate(pages, start=1) if not any(not line.image for line in page_lines)]
         if empty:
             # pages without a text layer are scans: OCR only those, in their place
             try:
-                read = ocr_pdf_pages(data, empty)
-            except OcrUnavailable as exc:
+                read = ocr_pdf_pages(data, empty, options.ocr)
+            except OcrError as exc:
                 if len(empty) == len(pages):
                     return DocumentText(filename, "pdf", unreadable=f"PDF-filen er en scanning, der ikke kan læses: {exc}", ocr_pages=tuple(empty))
                 read = {}
             for number, ocr_lines in read.items():
                 pages[number - 1] = ocr_lines
             empty = sorted(read) or empty
-        for page_lines in pages:
-            lines.extend(page_lines)
+        lines: list[Line] = [line for page_lines in pages for line in page_lines]
         return DocumentText(filename, "pdf", tuple(lines), ocr_pages=tuple(empty))
 
 

@@ -1,7 +1,7 @@
 """Plain text attachments (.txt): one line per line."""
 from __future__ import annotations
 
-from parsers.documents import register
+from parsers.documents import ReadOptions, register
 from parsers.text import DocumentText, Line, clean
 
 
@@ -17,7 +17,7 @@ class PlainTextExtractor:
     mime_types: tuple[str, ...] = ("text/plain",)
     extensions: tuple[str, ...] = (".txt",)
 
-    def extract(self, filename: str, data: bytes) -> DocumentText:
+    def extract(self, filename: str, data: bytes, options: ReadOptions = ReadOptions()) -> DocumentText:
         lines = [Line(clean(t), f"linje {n}") for n, t in enumerate(decode(data).splitlines(), 1) if clean(t)]
         return DocumentText(filename, "txt", tuple(lines))
 

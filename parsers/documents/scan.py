@@ -1,24 +1,29 @@
-"""Scans: OCR with Tesseract's Danish model (pytesseract) for images and for PDF pages without a text layer.
+"""Scans: the words of images and of PDF pages without a text layer, read by the OCR engine handed in
+(`ReadOptions.ocr`; Tesseract's Danish model in the service, bot/engines.py).
 
-Every OCR'd line carries its page ("side 2 (OCR)") so a fact read from a scan cites its place like any
-other.  Handwriting is not read as text: ink in the signature area (to the right of and below a line
-saying "underskrift") that OCR did not read as words is reported as a picture line (`Line.image`), so
-the form reader treats a hand-signed scan like a pasted signature.
+A page is read at the resolution it was scanned at (a PDF page is rendered at its picture's own dpi, at
+most 300; nothing is enlarged), levelled, speckle-filtered and its table rules found and removed here;
+the engine reads the words, several pages at once if it can.  Every OCR'd line carries its page
+("side 2 (OCR)") so a fact read from a scan cites its place like any other.  Handwriting is not read as
+text: ink in the signature area (to the right of and below a line saying "underskrift") that OCR did not
+read as words is reported as a picture line (`Line.image`), so the form reader treats a hand-signed scan
+like a pasted signature.
 """
 from __future__ import annotations
 
 import io
-import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
 
-from parsers.documents import register
+from parsers.documents import OcrEngine, OcrError, OcrWord, ReadOptions, register
 from parsers.text import IMAGE_MARK, DocumentText, Line, clean
 
-OCR_DPI = 300  # Tesseract reads best at ~300 dpi; smaller scans are enlarged to it
-OCR_LANG = "dan"
+OCR_DPI = 300  # the finest a PDF page is rendered at (a finer scan is read at this), and a page with no picture
+DEFAULT_DPI = 150.0  # an image that does not say its resolution
 MAX_OCR_PAGES = 40  # pages of one document OCR'd at most (a longer scan is read up to here)
 MIN_WORD_CONFIDENCE = 30
 WORD_CONFIDENCE = 60
@@ -26,22 +31,8 @@ BLACK = 150  # grey level below which a pixel is ink  # a word this certain is p
 SIGNATURE_LABEL = re.compile(r"underskrift", re.I)
 INK_SHARE = 0.004  # dark share of the signature area, rules and printed words removed, that counts as ink
 INK_MIN_HEIGHT = 0.12  # inches the ink must span from top to bottom (a stray speck is not a signature)
-
-
-# Tesseract's own threads fight over a busy machine and make a page several times slower.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
-
-class OcrUnavailable(RuntimeError):
-    """Tesseract or its Danish model is not installed."""
-
-
-@dataclass(frozen=True)
-class _Word:
-    text: str
-    conf: float
-    box: tuple[int, int, int, int]  # left, top, right, bottom
-    key: tuple[int, int, int]  # block, paragraph, line
+TALLEST_WORD = 3.0  # times the page's median word height: a taller "word" is handwriting or a drawing
+NO_OCR = "der er ingen tekstgenkendelse (OCR) installeret"
 
 
 def _profile_score(image: Image.Image) -> float:
@@ -51,16 +42,23 @@ def _profile_score(image: Image.Image) -> float:
     return sum((v - mean) ** 2 for v in rows)
 
 
+def _levelling(image: Image.Image, width: int) -> Image.Image:
+    small = image.resize((width, max(1, round(image.height * width / image.width))), Image.Resampling.BOX)
+    return ImageOps.invert(small.point(lambda v: 0 if v < 160 else 255))  # text white on black
+
+
+def _best_angle(small: Image.Image, angles: Iterable[float]) -> float:
+    return max(((a, _profile_score(small.rotate(a, resample=Image.Resampling.BILINEAR))) for a in angles), key=lambda pair: pair[1])[0]
+
+
 def skew_angle(image: Image.Image) -> float:
-    """The angle (degrees, within ±4) that levels the text lines, by projection profiles on a small copy."""
-    small = image.resize((800, max(1, round(image.height * 800 / image.width))), Image.Resampling.BOX)
-    small = ImageOps.invert(small.point(lambda v: 0 if v < 160 else 255))  # text white on black
-    best = max(((a / 4, _profile_score(small.rotate(a / 4, resample=Image.Resampling.BILINEAR))) for a in range(-16, 17)),
-               key=lambda pair: pair[1])
-    coarse = best[0]
-    fine = max(((coarse + a / 20, _profile_score(small.rotate(coarse + a / 20, resample=Image.Resampling.BILINEAR))) for a in range(-5, 6)),
-               key=lambda pair: pair[1])
-    return fine[0]
+    """The angle (degrees, within ±4) that levels the text lines, by projection profiles: in quarter
+    degrees on a copy 400 pixels wide, then on one 800 wide in tenths (±0.4°) around the best and in
+    twentieths around that."""
+    coarse = _best_angle(_levelling(image, 400), (a / 4 for a in range(-16, 17)))
+    small = _levelling(image, 800)
+    fine = _best_angle(small, (coarse + a / 10 for a in range(-4, 5)))
+    return _best_angle(small, (fine - 0.05, fine, fine + 0.05))
 
 
 def _rules(image: Image.Image, dpi: float) -> tuple[Image.Image, Image.Image]:
@@ -134,18 +132,25 @@ def _grid(horizontal: Image.Image, vertical: Image.Image, dpi: float) -> _Grid:
     return _Grid(tuple(rows))
 
 
-def _prepare(image: Image.Image, dpi: float | None) -> tuple[Image.Image, float, _Grid]:
-    """Greyscale, enlarged to ~300 dpi, levelled; table rules found on the unfiltered page (a speckle
-    filter would break thin rules) and removed from a speckle-filtered, black-and-white copy."""
+@dataclass(frozen=True)
+class _Prepared:
+    """What is kept of a page while the engine reads it: `ink`, the page levelled, speckles and table
+    rules removed, in black and white (one bit a pixel), is where ink is looked for."""
+
+    ink: Image.Image
+    dpi: float
+    grid: _Grid
+    location: str
+
+
+def _prepare(image: Image.Image, dpi: float | None, location: str = "") -> tuple[Image.Image, _Prepared]:
+    """Greyscale at the scan's own resolution, levelled; table rules found on the unfiltered page (a
+    speckle filter would break thin rules) and removed from a speckle-filtered copy.  OCR reads that
+    copy in grey (the first of the pair: Tesseract's LSTM reads the grey better than a hard threshold at
+    a scan's 150-200 dpi); ink is looked for in its black-and-white version."""
     image = ImageOps.exif_transpose(image).convert("L")
     filtered = image.filter(ImageFilter.MedianFilter(3))
-    dpi = dpi or 150.0
-    if dpi < OCR_DPI * 0.8:
-        factor = OCR_DPI / dpi
-        size = (round(image.width * factor), round(image.height * factor))
-        image = image.resize(size, Image.Resampling.BICUBIC)
-        filtered = filtered.resize(size, Image.Resampling.BICUBIC)
-        dpi = OCR_DPI
+    dpi = dpi or DEFAULT_DPI
     image = ImageOps.autocontrast(image, cutoff=1)
     filtered = ImageOps.autocontrast(filtered, cutoff=1)
     angle = skew_angle(image)
@@ -154,45 +159,24 @@ def _prepare(image: Image.Image, dpi: float | None) -> tuple[Image.Image, float,
         filtered = filtered.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
     horizontal, vertical = _rules(image, dpi)
     grid = _grid(horizontal, vertical, dpi)
-    filtered = filtered.point(lambda v: 0 if v < BLACK else 255)
-    filtered.paste(255, mask=horizontal)
-    filtered.paste(255, mask=vertical)
-    return filtered, dpi, grid
+    for rules in (horizontal, vertical):
+        filtered.paste(255, mask=rules)
+    ink = filtered.point(lambda v: 0 if v < BLACK else 255).convert("1", dither=Image.Dither.NONE)
+    return filtered, _Prepared(ink, dpi, grid, location)
 
 
-def _words(image: Image.Image) -> list[_Word]:
-    import pytesseract
-
-    try:
-        data = pytesseract.image_to_data(image, lang=OCR_LANG, config="--psm 3", output_type=pytesseract.Output.DICT)
-    except pytesseract.TesseractNotFoundError as exc:
-        raise OcrUnavailable("Tesseract er ikke installeret (tesseract-ocr, tesseract-ocr-dan)") from exc
-    except pytesseract.TesseractError as exc:
-        raise OcrUnavailable(f"Tesseract fejlede: {exc.message.strip()[:200]}") from exc
-    words = []
-    for i, text in enumerate(data["text"]):
-        text = (text or "").strip()
-        conf = float(data["conf"][i])
-        if not text or conf < MIN_WORD_CONFIDENCE or not any(ch.isalnum() for ch in text):
-            continue
-        left, top = data["left"][i], data["top"][i]
-        words.append(_Word(text, conf, (left, top, left + data["width"][i], top + data["height"][i]),
-                           (data["block_num"][i], data["par_num"][i], data["line_num"][i])))
-    return words
-
-
-def _lines(words: list[_Word], grid: _Grid) -> list[tuple[str, tuple[int, int, int, int], list[_Word]]]:
+def _lines(words: list[OcrWord], grid: _Grid) -> list[tuple[str, tuple[int, int, int, int], list[OcrWord]]]:
     """Words grouped into lines in reading order, with each line's box.  Outside tables these are
     Tesseract's lines; inside a table each cell is one line (its visual lines joined, label cell before
     answer cell), as the PDF reader gives a ruled table."""
-    grouped: dict[tuple[object, ...], list[_Word]] = {}
+    grouped: dict[tuple[object, ...], list[OcrWord]] = {}
     for word in words:
         cell = grid.cell((word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2)
         grouped.setdefault(("cell",) + cell if cell else ("line",) + word.key, []).append(word)
     keyed = []
     for key, members in grouped.items():
         if key[0] == "cell":
-            rows: dict[tuple[int, int, int], list[_Word]] = {}
+            rows: dict[tuple[int, int, int], list[OcrWord]] = {}
             for word in members:
                 rows.setdefault(word.key, []).append(word)
             ordered = sorted(rows.values(), key=lambda row: min(w.box[1] for w in row))
@@ -208,11 +192,11 @@ def _lines(words: list[_Word], grid: _Grid) -> list[tuple[str, tuple[int, int, i
     return [line for _, line in keyed]
 
 
-def _printed(word: _Word) -> bool:
+def _printed(word: OcrWord) -> bool:
     return word.conf >= WORD_CONFIDENCE and sum(ch.isalnum() for ch in word.text) >= 2
 
 
-def has_ink(image: Image.Image, label: tuple[int, int, int, int], words: list[_Word], dpi: float) -> bool:
+def has_ink(image: Image.Image, label: tuple[int, int, int, int], words: list[OcrWord], dpi: float) -> bool:
     """Dark strokes in the signature area: right of the label on its line and below it (about 1.2 inch
     down), once ruled lines and confidently read words are taken out."""
     left, top, right, bottom = label
@@ -221,7 +205,7 @@ def has_ink(image: Image.Image, label: tuple[int, int, int, int], words: list[_W
             min(image.height, bottom + int(dpi * 1.2)))
     if area[2] - area[0] < 10 or area[3] - area[1] < 10:
         return False
-    crop = image.crop(area).point(lambda v: 255 if v < 110 else 0)
+    crop = image.crop(area).convert("L").point(lambda v: 255 if v < 110 else 0)
     # printed words (and the label itself) are no ink
     for word in words:
         if _printed(word):
@@ -252,31 +236,95 @@ def fix_ocr_text(text: str) -> str:
     return _OCR_EMAIL.sub(r"\1@\2", text)
 
 
-def ocr_page(image: Image.Image, location: str, dpi: float | None = None) -> list[Line]:
+def _readable(words: list[OcrWord]) -> list[OcrWord]:
+    """The words worth keeping: some letters or digits, read with some confidence, no taller than
+    printed text is (OCR reads a handwritten signature as a "word" or two several lines high)."""
+    words = [w for w in words if w.text.strip() and w.conf >= MIN_WORD_CONFIDENCE and any(ch.isalnum() for ch in w.text)]
+    heights = sorted(w.box[3] - w.box[1] for w in words)
+    if not heights:
+        return words
+    tallest = TALLEST_WORD * heights[len(heights) // 2]
+    return [w for w in words if w.box[3] - w.box[1] <= tallest]
+
+
+def _page_lines(page: _Prepared, words: list[OcrWord]) -> list[Line]:
     """The lines of one scanned page, with a picture line after a signature label when ink is there."""
-    prepared, dpi, grid = _prepare(image, dpi)
-    words = _words(prepared)
+    words = _readable(words)
     lines: list[Line] = []
-    for text, box, _ in _lines(words, grid):
-        lines.append(Line(fix_ocr_text(text), location))
-        if SIGNATURE_LABEL.search(text) and len(text) < 80 and has_ink(prepared, box, words, dpi):
-            lines.append(Line(IMAGE_MARK, f"{location}, underskriftsfelt", image=True))
+    for text, box, _ in _lines(words, page.grid):
+        lines.append(Line(fix_ocr_text(text), page.location))
+        if SIGNATURE_LABEL.search(text) and len(text) < 80 and has_ink(page.ink, box, words, page.dpi):
+            lines.append(Line(IMAGE_MARK, f"{page.location}, underskriftsfelt", image=True))
     return lines
 
 
-def ocr_pdf_pages(data: bytes, pages: list[int]) -> dict[int, list[Line]]:
-    """OCR of the given 1-based pages of a PDF, rendered at 300 dpi with PDFium."""
+def ocr_pages(pages: Iterable[tuple[Image.Image, float | None, str]], engine: OcrEngine | None) -> list[list[Line]]:
+    """The lines of scanned pages, (image, its dpi or None, location) each, read by `engine`.  Pages
+    are prepared one by one as the engine asks for them, so one is prepared while the last is read.
+    Raises `OcrError` (also when there is no engine)."""
+    if engine is None:
+        raise OcrError(NO_OCR)
+    prepared: list[_Prepared] = []
+
+    def feed() -> Iterator[Image.Image]:
+        for image, dpi, location in pages:
+            text, page = _prepare(image, dpi, location)
+            prepared.append(page)
+            yield text  # to the engine only: a long scan is not kept in grey
+
+    words = engine.read_words(feed())
+    if len(words) != len(prepared):
+        raise OcrError(f"tekstgenkendelsen gav {len(words)} sider for {len(prepared)}")
+    return [_page_lines(page, page_words) for page, page_words in zip(prepared, words)]
+
+
+def _page_picture(page: Any) -> tuple[Image.Image, float]:
+    """A PDF page as an image at its scan's own resolution.  A page that is one upright picture (what
+    a scanner writes) is that picture's own pixels; any other page is rendered with PDFium at its
+    finest picture's dpi (at most `OCR_DPI`), or at `OCR_DPI` when it has no picture at all."""
+    import pypdfium2.raw as pdfium_c
+
+    width, height = page.get_size()
+    pictures = []
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        left, bottom, right, top = obj.get_bounds()
+        w, h = abs(right - left), abs(top - bottom)
+        if w >= 1 and h >= 1:
+            pixels = obj.get_px_size()
+            pictures.append((obj, w * h, max(pixels) * 72 / max(w, h)))
+    if len(pictures) == 1 and pictures[0][0].level == 0 and page.get_rotation() == 0:
+        obj, area, dpi = pictures[0]
+        m = obj.get_matrix()
+        if area >= 0.9 * width * height and m.a > 0 and m.d > 0 and abs(m.b) < 1e-6 and abs(m.c) < 1e-6 and 50 <= dpi <= OCR_DPI * 1.2:
+            picture = obj.get_bitmap(render=True).to_pil()
+            if picture.mode in ("RGBA", "LA"):  # transparent parts are paper
+                background = Image.new("RGBA", picture.size, (255, 255, 255, 255))
+                picture = Image.alpha_composite(background, picture.convert("RGBA"))
+            return picture.convert("L"), dpi
+    dpi = max((d for _, _, d in pictures), default=0.0)
+    dpi = min(OCR_DPI, dpi) if dpi >= 50 else OCR_DPI
+    return page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"), dpi
+
+
+def ocr_pdf_pages(data: bytes, pages: list[int], engine: OcrEngine | None) -> dict[int, list[Line]]:
+    """OCR of the given 1-based pages of a PDF, each rendered with PDFium at its scan's resolution."""
     import pypdfium2
 
+    if engine is None:
+        raise OcrError(NO_OCR)
+    numbers = pages[:MAX_OCR_PAGES]
     pdf = pypdfium2.PdfDocument(data)
     try:
-        out: dict[int, list[Line]] = {}
-        for number in pages[:MAX_OCR_PAGES]:
-            page = pdf[number - 1]
-            bitmap = page.render(scale=OCR_DPI / 72, grayscale=True)
-            out[number] = ocr_page(bitmap.to_pil(), f"side {number} (OCR)", OCR_DPI)
-            page.close()
-        return out
+        def rendered() -> Iterator[tuple[Image.Image, float | None, str]]:
+            for number in numbers:
+                page = pdf[number - 1]
+                try:
+                    image, dpi = _page_picture(page)
+                finally:
+                    page.close()
+                yield image, dpi, f"side {number} (OCR)"
+
+        return dict(zip(numbers, ocr_pages(rendered(), engine)))
     finally:
         pdf.close()
 
@@ -287,25 +335,27 @@ class ImageExtractor:
     mime_types: tuple[str, ...] = ("image/png", "image/jpeg", "image/tiff", "image/pjpeg", "image/x-png")
     extensions: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
-    def extract(self, filename: str, data: bytes) -> DocumentText:
+    def extract(self, filename: str, data: bytes, options: ReadOptions = ReadOptions()) -> DocumentText:
         try:
             image = Image.open(io.BytesIO(data))
             image.load()
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
             return DocumentText(filename, "image", unreadable=f"billedet kan ikke åbnes ({type(exc).__name__})")
-        frames = getattr(image, "n_frames", 1)
-        lines: list[Line] = []
-        pages: list[int] = []
-        try:
-            for index in range(min(frames, MAX_OCR_PAGES)):
+        frames = min(getattr(image, "n_frames", 1), MAX_OCR_PAGES)
+
+        def pages() -> Iterator[tuple[Image.Image, float | None, str]]:
+            for index in range(frames):
                 image.seek(index)
                 dpi = image.info.get("dpi", (None,))[0]
                 location = f"side {index + 1} (OCR)" if frames > 1 else "billede (OCR)"
-                lines.extend(ocr_page(image.copy(), location, float(dpi) if dpi else None))
-                pages.append(index + 1)
-        except OcrUnavailable as exc:
+                yield image.copy(), float(dpi) if dpi else None, location
+
+        try:
+            read = ocr_pages(pages(), options.ocr)
+        except OcrError as exc:
             return DocumentText(filename, "image", unreadable=f"scanningen kan ikke læses: {exc}")
-        return DocumentText(filename, "image", tuple(lines), ocr_pages=tuple(pages))
+        lines = [line for page in read for line in page]
+        return DocumentText(filename, "image", tuple(lines), ocr_pages=tuple(range(1, len(read) + 1)))
 
 
 register(ImageExtractor())

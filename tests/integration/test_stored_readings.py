@@ -7,6 +7,7 @@ counter around the reader can tell how often a document was read."""
 from __future__ import annotations
 
 import datetime as dt
+import email
 import json
 from collections import Counter
 
@@ -120,3 +121,22 @@ def test_reread_reads_again_on_purpose_and_reports_what_changed(installation):
     queue = json.loads(installation.cli("queue", "--json").stdout)
     assert queue[0]["status"] == "complete" and queue[0]["checks"]["political_backing"]["status"] == "ok"
     assert len(installation.outbox) == 1  # the receipt of the first pass; a re-read answers no one
+
+
+def test_a_supplement_refused_as_late_and_a_robots_mail_are_not_read(installation, reads):
+    rt = _runtime(installation)
+    _pass(installation, rt, mail(attachments=[("skema.docx", FORM)], message_id="<a1@slagelse.dk>"), "2025-03-20 10:00:00")
+    _pass(installation, rt, mail(subject="SV: Ansøgning [TFB-2025-0001]", message_id="<s1@slagelse.dk>", in_reply_to="<a1@slagelse.dk>",
+                                 received="2025-03-25 12:00:01", attachments=[("Referat.pdf", MINUTES)]), "2025-03-25 12:00:01")
+    _pass(installation, rt, mail(subject="Automatisk svar: Ansøgning", headers={"Auto-Submitted": "auto-replied"}, message_id="<ooo@slagelse.dk>",
+                                 received="2025-03-21 10:00:00", attachments=[("fravær.pdf", MINUTES + b"\n% other bytes")]),
+          "2025-03-21 10:00:00")
+    assert reads["Referat.pdf"] == 0 and reads["fravær.pdf"] == 0
+    with Session(rt.engine) as session:
+        roles = {a.filename: a.role for a in session.exec(select(Attachment)).all()}
+        assert roles == {"skema.docx": "application_form", "Referat.pdf": "unread", "fravær.pdf": "unread"}
+        assert session.exec(select(Application)).one().status == "incomplete_at_deadline"  # as it stood at the deadline
+    replies = [email.message_from_bytes(raw) for raw in installation.outbox]
+    late = [m for m in replies if m["In-Reply-To"] == "<s1@slagelse.dk>"]
+    assert [m["X-Taskforce-Reply"] for m in late] == ["late"] and "efter fristen" in late[0]["Subject"]
+    assert not [m for m in replies if m["In-Reply-To"] == "<ooo@slagelse.dk>"]

@@ -10,6 +10,7 @@ import stat
 
 import pytest
 
+from bot.engines import read_options
 from parsers.documents.archive import ZipLimits, unpack_zip
 from parsers.message import parse_message
 from parsers.reading import read_attachments, read_document, read_documents
@@ -68,7 +69,7 @@ def test_doc_without_libreoffice_needs_conversion(monkeypatch, tmp_path):
     monkeypatch.delenv("TASKFORCE_INTAKE_SOFFICE", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     for name, data in (("skema.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)), ("skema.rtf", RTF)):
-        reading = read_document(name, "", data)
+        reading = read_document(name, "", data, options=read_options())
         assert reading.role == "unreadable" and "skal konverteres" in reading.problem
 
 
@@ -81,7 +82,7 @@ def test_doc_is_converted_by_libreoffice_when_present(monkeypatch, tmp_path):
                     f'cp "{converted}" "$out/dokument.docx"\n')
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("TASKFORCE_INTAKE_SOFFICE", str(fake))
-    reading = read_document("Ansøgning.rtf", "application/rtf", RTF)
+    reading = read_document("Ansøgning.rtf", "application/rtf", RTF, options=read_options())
     assert_form(reading, "Ansøgning.rtf")
     assert reading.text.format == "rtf"
 
@@ -89,7 +90,7 @@ def test_doc_is_converted_by_libreoffice_when_present(monkeypatch, tmp_path):
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice not installed")
 def test_rtf_through_real_libreoffice(monkeypatch):
     monkeypatch.delenv("TASKFORCE_INTAKE_SOFFICE", raising=False)
-    reading = read_document("skema.rtf", "", RTF)
+    reading = read_document("skema.rtf", "", RTF, options=read_options())
     assert "Task Force-forløb" in reading.text.text
 
 
@@ -103,7 +104,7 @@ def test_old_word_doc_through_real_libreoffice(monkeypatch, tmp_path):
     subprocess.run([shutil.which("soffice") or shutil.which("libreoffice"), f"-env:UserInstallation=file://{tmp_path}/profile",
                     "--headless", "--convert-to", "doc:MS Word 97", "--outdir", str(tmp_path), str(tmp_path / "skema.docx")],
                    check=True, capture_output=True, timeout=120)
-    reading = read_document("Ansøgning.doc", "application/msword", (tmp_path / "skema.doc").read_bytes())
+    reading = read_document("Ansøgning.doc", "application/msword", (tmp_path / "skema.doc").read_bytes(), options=read_options())
     assert reading.text.format == "doc"
     assert_form(reading, "Ansøgning.doc")
 

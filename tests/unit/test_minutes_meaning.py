@@ -18,6 +18,7 @@ import pytest
 
 from bot.assessment import assess
 from bot.check import check_message
+from bot.engines import read_options
 from bot.rules import Dossier, ReceivedDocument
 from config.settings import load_settings
 from parsers.documents import extract
@@ -128,7 +129,7 @@ def test_combined_pdf_whose_minutes_page_is_a_scan():
     """The committee secretary printed, signed and scanned the extract: that page is OCR'd, and still
     opens the minutes part and is cited as its own page."""
     made = combined_pdf([("application_form", form_pdf(FORM, "table")), ("minutes", scanned_pdf(meeting_pdf(MEETING, "uddrag")))])
-    reading = read_document("samlet.pdf", "", made.data)
+    reading = read_document("samlet.pdf", "", made.data, options=read_options())
     assert (reading.role, reading.parts) == ("application_form", made.parts)
     m = reading.minutes
     assert (m.body, m.meeting_date, m.decision) == ("Børne- og Ungeudvalget", dt.date(2025, 2, 12), "approved")

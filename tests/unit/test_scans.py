@@ -5,6 +5,7 @@ import io
 import pypdfium2
 import pytest
 
+from bot.engines import read_options
 from parsers.reading import read_document
 from tests.factories.forms import FormSpec, form_pdf
 from tests.factories.scans import scanned_pdf, scanned_png
@@ -28,7 +29,7 @@ def first_page_scanned(pdf: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def signed_scan():
     data = first_page_scanned(form_pdf(FormSpec(**SPEC, signature="image"), "inline"))
-    return read_document("Ansøgning underskrevet.pdf", "application/pdf", data)
+    return read_document("Ansøgning underskrevet.pdf", "application/pdf", data, options=read_options())
 
 
 def test_only_the_page_without_text_is_ocrd(signed_scan):
@@ -60,7 +61,7 @@ ODENSE = dict(municipality="Odense Kommune", cvr="35209115", director_name="Birg
 @pytest.mark.parametrize("layout, spec", [("table", SPEC), ("headings", ODENSE), ("inline", ODENSE)])
 def test_signed_page_scanned_as_png(layout, spec):
     data = scanned_png(form_pdf(FormSpec(**spec, signature="image"), layout), page=1)
-    reading = read_document("skema.png", "image/png", data)
+    reading = read_document("skema.png", "image/png", data, options=read_options())
     assert reading.text.format == "image" and reading.role == "application_form"
     form = reading.form
     assert (form.municipality.value, form.cvr.value, form.director_name.value) == (spec["municipality"], spec["cvr"], spec["director_name"])
@@ -72,7 +73,7 @@ def test_signed_page_scanned_as_png(layout, spec):
 
 def test_an_unsigned_scan_as_png_has_no_ink():
     data = scanned_png(form_pdf(FormSpec(**SPEC, signature="none"), "table"), page=1, angle=-1.2, seed=3)
-    reading = read_document("skema.png", "image/png", data)
+    reading = read_document("skema.png", "image/png", data, options=read_options())
     assert reading.text.format == "image" and reading.text.ocr_pages == (1,)
     assert reading.role == "application_form"
     assert reading.form.cvr.value == "55133018"
@@ -81,7 +82,7 @@ def test_an_unsigned_scan_as_png_has_no_ink():
 
 
 def test_a_broken_image_is_unreadable_with_the_reason():
-    reading = read_document("scan.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 not really a jpeg")
+    reading = read_document("scan.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 not really a jpeg", options=read_options())
     assert reading.role == "unreadable" and "billedet kan ikke åbnes" in reading.problem
 
 
@@ -95,7 +96,7 @@ def test_jpeg_and_tiff_scans(fmt):
     out = io.BytesIO()
     page.save(out, fmt, dpi=(150, 150), **({"quality": 80} if fmt == "JPEG" else {"compression": "tiff_deflate"}))
     name = "skema.jpg" if fmt == "JPEG" else "skema.tif"
-    reading = read_document(name, "", out.getvalue())
+    reading = read_document(name, "", out.getvalue(), options=read_options())
     assert reading.role == "application_form" and reading.text.format == "image"
     assert (reading.form.cvr.value, reading.form.director_name.value) == ("35209115", "Birgitte Lund Sørensen")
     assert reading.form.signature.typed_name == "Birgitte Lund Sørensen"
@@ -107,8 +108,8 @@ def test_without_tesseract_a_scan_is_unreadable_with_the_reason(monkeypatch):
 
     monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
     data = scanned_png(form_pdf(FormSpec(**SPEC), "inline"), page=1, seed=5)
-    reading = read_document("scan-uden-ocr.png", "image/png", data)
+    reading = read_document("scan-uden-ocr.png", "image/png", data, options=read_options())
     assert reading.role == "unreadable" and "Tesseract er ikke installeret" in reading.problem
     pdf = scanned_pdf(form_pdf(FormSpec(**SPEC), "inline"), seed=5)
-    reading = read_document("scan-uden-ocr.pdf", "application/pdf", pdf)
+    reading = read_document("scan-uden-ocr.pdf", "application/pdf", pdf, options=read_options())
     assert reading.role == "unreadable" and "scanning" in reading.problem
