@@ -8,9 +8,11 @@
   read from /proc before it is stopped), and the floor for the same mails in the same run: fetching them
   from Dovecot with imapclient and pulling the text out of their attachments with the fastest
   extractors (pypdfium2 for PDF, python-docx for Word), with the ratio service/floor.
-* `supplement_cost()`: one application, then 10 supplements in its thread ("SV:" to the previous
-  reply), each timed from arrival to reply; the 10th against the 1st, median over a few applications
-  interleaved position by position (a paired design: a slow moment of the machine hits all positions).
+* `supplement_cost()`: applications, then supplements in their threads ("SV:" to the previous
+  reply), each timed from arrival to reply; the 10th against the 1st in a paired design (the 1st
+  supplements of five fresh applications alternate with the 10th of five others, `Threads`), end to
+  end and once more in-process (one `run --once` pass a mail: the service's own work, without
+  Dovecot's fixed 0.5 s IDLE notification delay).
 
 Documents: 98 municipalities x up to 3 variants (form .docx or text PDF in the three form layouts,
 director, minutes layout / wording / committee, org chart) are generated once and reused; every mail

@@ -7,10 +7,11 @@ goes on (Mailman's shunt queue, in a column)."""
 from __future__ import annotations
 
 import datetime as dt
-import email
-import json
 import email.policy
+import json
+from email.parser import BytesHeaderParser
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import time
@@ -58,7 +59,7 @@ def store_incoming(session: Session, rt: Runtime, mail: IncomingMail, now: dt.da
     existing = session.exec(select(Message).where(Message.sha256 == digest)).first()
     if existing is not None:
         return existing, False
-    headers = email.message_from_bytes(mail.raw, policy=email.policy.compat32)
+    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(mail.raw)  # the headers only: the body is parsed once, later
     stamped = topmost_received(headers)
     when, source = mail.internal_date, "imap-internaldate"
     if when is None:
@@ -82,6 +83,11 @@ def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetim
     """One stored message, top to bottom: its envelope, then (unless a robot, unrouted or a refused late
     supplement) its documents read once and stored, then the decision, then the reply row."""
     facts = parse_message(rt.store.get(row.sha256))  # row.received_at was settled by store_incoming
+    with session.no_autoflush:  # nothing is written (no SQLite write lock held) while documents are read
+        return _process(session, rt, row, facts, now)
+
+
+def _process(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now: dt.datetime) -> Reply | None:
     _envelope(row, facts)
     routing = route(rt.settings.rounds, facts.recipients, row.received_at)
     row.round_id = routing.round.id if routing.round else None
@@ -144,6 +150,7 @@ def _read(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now:
     """Every document of the message read once (containers unpacked once, each inner document kept
     as a file of its own) and its reading stored; bytes read before are not read again."""
     readings: list[DocumentReading] = []
+    new: list[tuple[DocumentReading, int]] = []
     seen: set[str] = set()
     for a in facts.attachments:
         digest = rt.store.put(a.data)
@@ -161,7 +168,9 @@ def _read(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now:
                                    sha256=rt.store.put(data) if item.data is not None else digest, size=len(data),
                                    role=reading.role, problem=reading.problem or ""))
             if reading.role != "unreadable":
-                store_reading(session, reading, read_ms, now)
+                new.append((reading, read_ms))
+    for reading, read_ms in new:  # written once all are read
+        store_reading(session, reading, read_ms, now)
     return tuple(readings)
 
 
@@ -253,8 +262,11 @@ def _record_assessment(session: Session, application: Application, row: Message,
     ))
 
 
-def intake(rt: Runtime, mailbox: Mailbox, now: dt.datetime, summary: RunSummary) -> None:
-    """Store and process everything the mailbox holds; move each mail out once it is safely done."""
+def intake(rt: Runtime, mailbox: Mailbox, now: dt.datetime, summary: RunSummary,
+           replied: Callable[[], None] | None = None) -> None:
+    """Store and process everything the mailbox holds; move each mail out once it is safely done.
+    `replied` is told each time a mail's reply row is committed (the pass sends it without waiting
+    for the rest of a backlog)."""
     for mail in mailbox.fetch():
         summary.fetched += 1
         with Session(rt.engine) as session:
@@ -282,3 +294,5 @@ def intake(rt: Runtime, mailbox: Mailbox, now: dt.datetime, summary: RunSummary)
                 summary.errors.append(f"{mail.key}: {failed.error}")
                 continue
         mailbox.done(mail.key)
+        if replied is not None and reply is not None:
+            replied()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Callable
 
 from sqlmodel import Session, select
@@ -39,12 +40,25 @@ def deliver(rt: Runtime, now: dt.datetime, summary: RunSummary) -> None:
         summary.errors.append(f"{result.in_doubt} svar blev afbrudt under afsendelsen og er måske sendt: kontrollér dem")
 
 
+class Pacer:
+    """Runs `send` at most once per `every` seconds while a pass goes on, so the replies of a backlog
+    go out as their mails are done (the first at once), not all after the last mail."""
+
+    def __init__(self, send: Callable[[], None], every: float = 1.0) -> None:
+        self.send, self.every, self.last = send, every, -every
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last >= self.every:
+            self.send()
+            self.last = time.monotonic()
+
+
 def run_pass(rt: Runtime, mailbox: Mailbox, now: dt.datetime) -> RunSummary:
-    """Intake over an open mailbox, then delivery."""
+    """Intake over an open mailbox (its replies sent as it goes), then delivery of the rest."""
     summary = RunSummary()
     with Session(rt.engine) as session:
         first_start(session, now)  # the default `answer_from`: mail from before the bot ran is not answered
-    intake(rt, mailbox, now, summary)
+    intake(rt, mailbox, now, summary, replied=Pacer(lambda: deliver(rt, now, summary)))
     deadlines(rt, now, summary)
     deliver(rt, now, summary)
     return summary

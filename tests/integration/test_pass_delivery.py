@@ -1,0 +1,42 @@
+"""A pass over a backlog sends each reply as its mail is done, not after the last mail (issue 10: on
+deadline day dozens of mails arrive in the last hour, and the first municipality must not wait for
+the rest).  In-process over Maildirs, the same `run_pass` as `taskforce-intake run`."""
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.runtime import Runtime
+from bot.service import open_service_mailbox, run_pass
+from config.settings import load_settings
+from tests.factories.forms import FormSpec, form_docx
+from tests.factories.minutes import MinutesSpec, minutes_pdf
+from tests.mails import at, mail
+
+
+class Watched:
+    """The service's mailbox, noting how many replies were out each time it hands over a mail."""
+
+    def __init__(self, mailbox, installation) -> None:
+        self.mailbox, self.installation, self.out_before = mailbox, installation, []
+
+    def fetch(self):
+        for item in self.mailbox.fetch():
+            self.out_before.append(len(self.installation.outbox))
+            yield item
+
+    def __getattr__(self, name):
+        return getattr(self.mailbox, name)
+
+
+def test_the_first_reply_goes_out_before_the_rest_of_the_backlog_is_read(installation):
+    form, minutes = form_docx(FormSpec(), "table"), minutes_pdf(MinutesSpec(), "numbered")
+    senders = ("meha@slagelse.dk", "lobe@aarhus.dk", "peho@odense.dk")
+    for n, sender in enumerate(senders):
+        installation.deliver(mail(sender=sender, message_id=f"<b{n}@kommune.dk>", received=f"2025-03-20 10:0{n}:00",
+                                  attachments=[("skema.docx", form), ("referat.pdf", minutes)]))
+    rt = Runtime.open(load_settings(installation.config))
+    mailbox = Watched(open_service_mailbox(rt), installation)
+    summary = run_pass(rt, mailbox, at("2025-03-20 10:05:00") + dt.timedelta(seconds=1))
+    assert summary.processed == 3 and summary.replies_sent == 3
+    assert mailbox.out_before[0] == 0 and mailbox.out_before[1] == 1  # the first reply was out before the second mail
+    assert len(installation.outbox) == 3
