@@ -10,9 +10,6 @@ from sqlmodel import Session, select
 from bot.assessment import status_from
 from storage.models import CheckOverride, Decision
 
-CHECK_STATUSES = ("ok", "missing", "review", "late", "not_required")
-DECISIONS = ("approved", "declined", "waiting_list")
-
 
 def overrides_in_force(session: Session, application_id: int) -> dict[str, CheckOverride]:
     """The newest override of each check of one application."""
