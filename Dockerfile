@@ -9,6 +9,7 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY taskforce_intake ./taskforce_intake
 COPY bot ./bot
 COPY parsers ./parsers
 COPY storage ./storage

@@ -71,12 +71,13 @@ class Outcome:
     assessment: Assessment | None = None
     notice: Planned | None = None
     no_reply: AnswerState = AnswerState.UNDECIDED  # why there is no notice: not_needed | before_answer_from
+    reason: str = ""  # a robot's: what made it one (RFC 3834 header, bounce, our own address)
 
 
 def screen(facts: MessageFacts, own_address: str | None, routing: Routing) -> Outcome | None:
     """A robot (RFC 3834), our own mail, or mail to no round: settled from the envelope alone."""
     if facts.automatic or own_address:
-        return Outcome(MessageKind.AUTOMATIC, no_reply=AnswerState.NOT_NEEDED)
+        return Outcome(MessageKind.AUTOMATIC, no_reply=AnswerState.NOT_NEEDED, reason=facts.automatic or own_address or "")
     if routing.round is None:
         return Outcome(MessageKind.UNROUTED, no_reply=AnswerState.NOT_NEEDED)
     return None

@@ -91,13 +91,11 @@ def _process(session: Session, rt: Runtime, row: Message, facts: MessageFacts, n
     _envelope(row, facts)
     routing = route(rt.settings.rounds, facts.recipients, row.received_at)
     row.round_id = routing.round.id if routing.round else None
-    own = own_address(rt.settings, facts.sender)
-    screened = screen(facts, own, routing)
+    screened = screen(facts, own_address(rt.settings, facts.sender), routing)
     if screened is not None or routing.round is None:
         _keep(session, rt, row, facts)
         row.kind, row.answered = screened.kind if screened else "unrouted", "not_needed"
-        if row.kind == "automatic":
-            row.automatic_reason = facts.automatic or own or ""
+        row.automatic_reason = screened.reason if screened else ""
         return None
     round_ = routing.round
     opened = _worth_reading(session, round_, row, facts)

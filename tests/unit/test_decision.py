@@ -162,6 +162,7 @@ def test_screen_settles_robots_and_unrouted_from_the_envelope(automatic, own, ha
     routing = Routing(ROUND if has_round else None, True)
     outcome = screen(facts, own, routing)  # type: ignore[arg-type]
     assert outcome is not None and outcome.kind == kind and outcome.notice is None
+    assert outcome.reason == (automatic or own or "")
 
 
 def test_screen_lets_a_municipality_through():
