@@ -123,14 +123,18 @@ def idle_latency(runs: int = 20) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "taskforce_intake", "--verbose", "run"], cwd=Path(__file__).resolve().parent.parent,
                             env=env, stderr=subprocess.PIPE, text=True)
     idling: queue.Queue[str] = queue.Queue()
+    picked: list[float] = []  # when the service logged that IDLE told it of new mail (its pick-up)
 
     def read() -> None:
         for line in proc.stderr:  # type: ignore[union-attr]
             if "IDLE, venter" in line:
                 idling.put(line)
+            elif "ny post, henter" in line:
+                picked.append(time.perf_counter())
 
     threading.Thread(target=read, daemon=True).start()
-    times = []
+    times: list[float] = []
+    pickup: list[float] = []
     try:
         for n in range(runs):
             idling.get(timeout=120)  # the service is IDLEing again
@@ -143,7 +147,10 @@ def idle_latency(runs: int = 20) -> None:
             start = time.perf_counter()
             dovecot.append(raw, at(f"2025-03-20 10:{n // 60:02d}:{n % 60:02d}"))
             smtp.sink.wait_for(n + 1, timeout=120)
-            times.append(time.perf_counter() - start)
+            done = time.perf_counter()
+            times.append(done - start)
+            if len(picked) == n + 1:
+                pickup.append(done - picked[n])
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -152,8 +159,13 @@ def idle_latency(runs: int = 20) -> None:
         shutil.rmtree(root, ignore_errors=True)
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    print(f"{'IDLE pick-up, append -> reply over SMTP':40} p50 {statistics.median(times) * 1000:8.0f} ms   "
+    print(f"{'IDLE, append -> reply over SMTP':40} p50 {statistics.median(times) * 1000:8.0f} ms   "
           f"p95 {p95 * 1000:6.0f} ms   max {times[-1] * 1000:6.0f} ms   (n={runs} applications, .docx form + PDF minutes)")
+    if pickup:  # from the service's own log line when IDLE reported the mail: Dovecot's 0.5 s notify delay is before it
+        pickup.sort()
+        q95 = pickup[min(len(pickup) - 1, round(0.95 * (len(pickup) - 1)))]
+        print(f"{'IDLE pick-up -> reply over SMTP':40} p50 {statistics.median(pickup) * 1000:8.0f} ms   "
+              f"p95 {q95 * 1000:6.0f} ms   max {pickup[-1] * 1000:6.0f} ms   (n={len(pickup)}; issue 10's target: p95 <= 500 ms)")
 
 
 SECTIONS = ("documents", "memory", "idle", "backlog", "supplements", "profile")

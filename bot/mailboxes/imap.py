@@ -197,6 +197,7 @@ class ImapMailbox:
             while not self.stop.is_set() and (left := deadline - time.monotonic()) > 0:
                 for response in client.idle_check(timeout=min(1.0, left)):
                     if len(response) > 1 and response[1] in (b"EXISTS", b"RECENT"):
+                        log.info("IMAP %s: ny post, henter", self.where)
                         return True
             return False
         finally:
