@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session
 
-from config.settings import CONFIG_ENV, ConfigError, Settings, load_settings  # before odfpy, which puts its folder (and its config.py) on sys.path
+from config.settings import CONFIG_ENV, ConfigError, Settings, load_settings
 from bot import clock
 from bot.engines import quiet_libraries
 from bot.runtime import Runtime

@@ -7,9 +7,7 @@ from typing import Any
 import io
 import zipfile
 
-from odf import draw
 from odf.namespaces import DRAWNS, TABLENS, TEXTNS
-from odf.opendocument import load
 
 from parsers.documents import ReadOptions, register
 from parsers.text import IMAGE_MARK, DocumentText, Line, clean
@@ -64,6 +62,8 @@ class _Walker:
         for text in _text(p).split("\n"):
             if clean(text):
                 self.lines.append(Line(clean(text), location, cell=cell, block=self.paragraph))
+        from odf import draw  # (see `extract`)
+
         for frame in p.getElementsByType(draw.Frame):
             for box in frame.getElementsByType(draw.TextBox):
                 self.block(box, location, cell)
@@ -89,6 +89,10 @@ class OdtExtractor:
     def extract(self, filename: str, data: bytes, options: ReadOptions = ReadOptions()) -> DocumentText:
         if data[:4] == b"\xd0\xcf\x11\xe0" or (zipfile.is_zipfile(io.BytesIO(data)) and b"encryption-data" in _manifest(data)):
             return DocumentText(filename, "odt", unreadable="filen er beskyttet med adgangskode")
+        # odfpy appends its own folder (which has a config.py) to sys.path when its modules are imported,
+        # so they are imported when an .odt is read, not when the readers are (odf.namespaces does not)
+        from odf.opendocument import load
+
         try:
             document = load(io.BytesIO(data))
         except (zipfile.BadZipFile, KeyError, ValueError, Exception) as exc:  # odfpy raises many kinds
