@@ -47,6 +47,7 @@ import threading
 import time
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -694,6 +695,21 @@ def supplement_cost(reps: int = 5, supplements: int = 10) -> bool:
     return ok
 
 
+def benchmark_clock() -> Callable[[], None]:
+    """Sets TASKFORCE_INTAKE_NOW to the benchmark's "now" for an in-process pass (whatever reads the
+    clock reads it); returns the function that puts the variable back as it was."""
+    saved = os.environ.get("TASKFORCE_INTAKE_NOW")
+    os.environ["TASKFORCE_INTAKE_NOW"] = NOW
+
+    def restore() -> None:
+        if saved is None:
+            os.environ.pop("TASKFORCE_INTAKE_NOW", None)
+        else:
+            os.environ["TASKFORCE_INTAKE_NOW"] = saved
+
+    return restore
+
+
 def _supplements_in_process(threads: Threads) -> tuple[list[list[float]], list[float], list[float]]:
     import mailbox
 
@@ -701,14 +717,10 @@ def _supplements_in_process(threads: Threads) -> tuple[list[list[float]], list[f
     from config.settings import load_settings
     from tests.conftest import write_config
 
-    try:
-        from bot.runtime import Runtime
-    except ImportError:  # before the runtime had a module of its own
-        from bot.intake import Runtime  # type: ignore[no-redef]
+    from bot.runtime import Runtime
 
     root = Path(tempfile.mkdtemp(prefix="bench-supplements-own-"))
-    saved = os.environ.get("TASKFORCE_INTAKE_NOW")
-    os.environ["TASKFORCE_INTAKE_NOW"] = NOW
+    restore_clock = benchmark_clock()
     try:
         rt = Runtime.open(load_settings(write_config(root, extra=CAPS)))
         inbox, outbox = mailbox.Maildir(str(root / "inbox"), create=True), mailbox.Maildir(str(root / "outbox"), create=True)
@@ -728,10 +740,7 @@ def _supplements_in_process(threads: Threads) -> tuple[list[list[float]], list[f
 
         return threads.run(send)
     finally:
-        if saved is None:
-            os.environ.pop("TASKFORCE_INTAKE_NOW", None)
-        else:
-            os.environ["TASKFORCE_INTAKE_NOW"] = saved
+        restore_clock()
         shutil.rmtree(root, ignore_errors=True)
 
 

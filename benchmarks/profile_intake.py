@@ -8,7 +8,6 @@ import cProfile
 import datetime as dt
 import mailbox
 import math
-import os
 import pstats
 import shutil
 import sys
@@ -20,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.backlog import CAPS, NOW, backlog_mail, backlog_rounds, document_sets  # noqa: E402
+from benchmarks.backlog import CAPS, NOW, backlog_mail, backlog_rounds, benchmark_clock, document_sets  # noqa: E402
 from parsers.municipalities import all_municipalities  # noqa: E402
 
 
@@ -53,13 +52,9 @@ def profile_intake(count: int = 50, sets=None, top: int = 15, own: int = 8) -> b
     sets = sets if sets is not None else document_sets(count)
     mails = [backlog_mail(sets, i) for i in range(count)]
     root = Path(tempfile.mkdtemp(prefix="bench-profile-"))
-    saved = os.environ.get("TASKFORCE_INTAKE_NOW")
-    os.environ["TASKFORCE_INTAKE_NOW"] = NOW  # whatever reads the clock reads the benchmark's "now"
+    restore_clock = benchmark_clock()
     try:
-        try:
-            from bot.runtime import Runtime
-        except ImportError:  # before the runtime had a module of its own
-            from bot.intake import Runtime  # type: ignore[no-redef]
+        from bot.runtime import Runtime
         from bot.service import run_once
         from config.settings import load_settings
         from tests.conftest import write_config
@@ -84,10 +79,7 @@ def profile_intake(count: int = 50, sets=None, top: int = 15, own: int = 8) -> b
             print_top(stats, total, own, "own", f"top {own} by own time")
         return summary.processed == count and not summary.failed
     finally:
-        if saved is None:
-            os.environ.pop("TASKFORCE_INTAKE_NOW", None)
-        else:
-            os.environ["TASKFORCE_INTAKE_NOW"] = saved
+        restore_clock()
         shutil.rmtree(root, ignore_errors=True)
 
 
