@@ -83,11 +83,15 @@ def screen(facts: MessageFacts, own_address: str | None, routing: Routing) -> Ou
     return None
 
 
+def past_deadline(round_: Round, received_at: dt.datetime) -> bool:
+    """Received after the round's deadline second (a rolling round has none)."""
+    return round_.deadline is not None and received_at > round_.deadline
+
+
 def is_late_supplement(round_: Round, received_at: dt.datetime, joins_application: bool, information_requested: bool) -> bool:
     """Documents that join an application after the round's deadline are refused, unless the
     secretariat asked for more (the agency may ask after the deadline)."""
-    past = round_.deadline is not None and received_at > round_.deadline
-    return past and joins_application and not information_requested
+    return past_deadline(round_, received_at) and joins_application and not information_requested
 
 
 def opens_attachments(has_attachments: bool, round_: Round, received_at: dt.datetime, joins_application: bool,
@@ -106,7 +110,7 @@ def decide(incoming: Incoming, standing: Standing, round_: Round, round_open: bo
     with_documents = kind in (MessageKind.APPLICATION, MessageKind.SUPPLEMENT)
     app_kind = ApplicationKind.APPLICATION if with_documents else ApplicationKind(standing.kind)
     late = Lateness.ON_TIME
-    if with_documents and not standing.created and round_.deadline is not None and incoming.received_at > round_.deadline:
+    if with_documents and not standing.created and past_deadline(round_, incoming.received_at):
         late = Lateness.ACCEPTED if standing.information_requested else Lateness.REFUSED
 
     def reply(outcome: Outcome, planned: Planned | None, opened_round: bool = round_open) -> Outcome:

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from bot.applications import (Reader, assign_application, dossier_messages, find_application, message_links, stored_documents,
                               unread_documents)
 from bot.assessment import Assessment
-from bot.decision import Incoming, Outcome, Standing, decide, opens_attachments, screen
+from bot.decision import Incoming, Outcome, Standing, decide, opens_attachments, past_deadline, screen
 from bot.loops import hold_reason, own_address
 from bot.mailboxes import IncomingMail, Mailbox
 from bot.replies import Answered, Notice, record
@@ -121,7 +121,7 @@ def _envelope(row: Message, facts: MessageFacts) -> None:
 
 def _worth_reading(session: Session, round_: Round, row: Message, facts: MessageFacts) -> bool:
     """A supplement after the deadline is refused without reading it: only its arrival counts."""
-    if not facts.attachments or round_.deadline is None or row.received_at <= round_.deadline:
+    if not facts.attachments or not past_deadline(round_, row.received_at):
         return True
     domain = facts.sender.rsplit("@", 1)[-1] if "@" in facts.sender else ""
     _, found = find_application(session, round_, facts, "", domain, with_documents=True)
