@@ -133,8 +133,10 @@ def attachment_reading(session: Session, attachment: Attachment, reader: Reader 
 
 
 def dossier_messages(session: Session, app: Application, before: Message | None = None) -> list[Message]:
-    """The application's messages that count (not robots', not refused as late), in arrival order."""
-    query = select(Message).where(Message.application_id == app.id, Message.kind != "automatic", Message.late != "refused")
+    """The application's messages that count (not robots', not refused as late, not a supplement held
+    because its sender failed authentication), in arrival order."""
+    query = select(Message).where(Message.application_id == app.id, Message.kind != "automatic", Message.late != "refused",
+                                  Message.answered != "unauthenticated")
     if before is not None:
         query = query.where(Message.id != before.id)
     return list(session.exec(query.order_by(Message.received_at, Message.id)).all())

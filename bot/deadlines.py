@@ -40,6 +40,7 @@ def due_reminder(round_: Round, now: dt.datetime) -> dt.datetime | None:
 def _latest_inbound(session: Session, app: Application) -> Message | None:
     return session.exec(select(Message).where(
         Message.application_id == app.id, Message.kind.in_(("application", "supplement")), Message.late != "refused",
+        Message.answered != "unknown_sender",  # a stranger is not reminded (backscatter): the secretariat answers first
     ).order_by(Message.received_at.desc(), Message.id.desc())).first()
 
 

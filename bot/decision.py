@@ -17,7 +17,7 @@ from bot.classify import kind_of
 from bot.replies import CHECK_NAMES, ReceivedFile
 from bot.routing import Routing
 from bot.rules import Dossier, ReceivedDocument
-from bot.states import (AnswerState, ApplicationKind, ApplicationStatus, CheckName, CheckStatus, Lateness, MessageKind, ReplyKind,
+from bot.states import (AnswerState, ApplicationKind, AttachmentRole, ApplicationStatus, CheckName, CheckStatus, Lateness, MessageKind, ReplyKind,
                         ReplyTemplate)
 from config.settings import Round
 from parsers.message import MessageFacts
@@ -33,6 +33,8 @@ class Incoming:
     documents: tuple[DocumentReading, ...]
     links: tuple[str, ...] = ()
     opened: bool = True  # False: the attachments were kept but not read (a supplement refused as late)
+    sender_known: bool = True  # the sender's domain is a municipality's (the municipality list)
+    spoofed: bool = False  # the trusted receiving server says the sender failed DMARC (or SPF and DKIM)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,15 @@ def opens_attachments(has_attachments: bool, round_: Round, received_at: dt.date
     return not (has_attachments and is_late_supplement(round_, received_at, joins_application, information_requested))
 
 
+def answers_sender(incoming: Incoming, joins_application: bool) -> bool:
+    """An automatic reply goes only to a municipality's address, to mail that joins an application, or
+    to mail carrying what the reader recognised as the form or minutes.  Anyone can write to the round's
+    address, and the From of spam is often forged: a reply to a stranger is backscatter to an innocent
+    person, so that mail waits in the queue as "ukendt afsender" for the secretariat to answer."""
+    recognised = any(d.role in (AttachmentRole.APPLICATION_FORM, AttachmentRole.MINUTES) for d in incoming.documents)
+    return incoming.sender_known or joins_application or recognised
+
+
 def decide(incoming: Incoming, standing: Standing, round_: Round, round_open: bool, answer_from: dt.datetime,
            now: dt.datetime, force: bool = False) -> Outcome:
     """The kind of the message, its lateness, the application's assessment and the notice it calls for.
@@ -118,12 +129,17 @@ def decide(incoming: Incoming, standing: Standing, round_: Round, round_open: bo
         round that is not open answers only that."""
         if not force and incoming.received_at < answer_from:
             return _with(outcome, no_reply=AnswerState.BEFORE_ANSWER_FROM)
+        if not force and not answers_sender(incoming, joins):
+            return _with(outcome, no_reply=AnswerState.UNKNOWN_SENDER)
         if not opened_round:
             planned = Planned(ReplyKind.NOT_OPEN, ReplyTemplate.NOT_OPEN)
         if planned is None:
             return _with(outcome, no_reply=AnswerState.NOT_NEEDED)
         return _with(outcome, notice=planned)
 
+    if joins and with_documents and incoming.spoofed and not force:
+        # documents from someone who may not be the municipality are not merged into its application
+        return Outcome(kind, late, app_kind, no_reply=AnswerState.UNAUTHENTICATED)
     if not with_documents:
         status = ApplicationStatus.INQUIRY if app_kind == ApplicationKind.INQUIRY else None
         return reply(Outcome(kind, application_kind=app_kind, status=status), None)

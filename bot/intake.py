@@ -2,19 +2,20 @@
 stored -> decision (bot/decision.py, pure) -> reply row -> delivery.
 
 Each message is stored (raw bytes in the file store, then its row) before anything else happens, and
-processed in its own transaction: a failure marks that message `failed` with the reason and the loop
-goes on (Mailman's shunt queue, in a column)."""
+processed in its own transaction: a failure marks that message `failed` with the reason, it is tried
+again later from the stored copy (bot/quarantine.py) and the loop goes on (Mailman's shunt queue, in a
+column).  Documents are read in reader processes (bot/readers.py), a few mails ahead of the decision."""
 from __future__ import annotations
 
 import datetime as dt
 import email.policy
+import hashlib
 import json
-from email.parser import BytesHeaderParser
 import logging
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-
-import time
+from email.parser import BytesHeaderParser
 
 from sqlmodel import Session, select
 
@@ -24,16 +25,23 @@ from bot.assessment import Assessment
 from bot.decision import Incoming, Outcome, Standing, decide, opens_attachments, past_deadline, screen
 from bot.loops import hold_reason, own_address
 from bot.mailboxes import IncomingMail, Mailbox
+from bot.outbox import RetryPolicy
+from bot.readers import Read, Reading
 from bot.replies import Answered, Notice, record
 from bot.routing import route
+from bot.states import HELD_FOR_SECRETARIAT, AnswerState, MessageState
 from bot.runtime import Runtime
-from config.settings import Round
-from parsers.message import MessageFacts, parse_message, topmost_received
-from parsers.reading import DocumentReading, expand
+from config.settings import LimitSettings, Round
+from parsers.message import Attachment as MailAttachment
+from parsers.message import MessageFacts, header_text, parse_message, topmost_received
+from parsers.authentication import SenderAuthentication, read_authentication
+from parsers.municipalities import by_domain
+from parsers.documents import problems
+from parsers.reading import DocumentReading, Found, is_container, unreadable
 from storage.db import first_start
 from storage.models import Application, Attachment, InformationRequest, Message, Reply
 from storage.models import Assessment as AssessmentRow
-from storage.readings import store_reading, stored_reading
+from storage.readings import has_reading, newest_reading, store_reading, stored_reading
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,7 @@ class RunSummary:
     duplicates: int = 0
     processed: int = 0
     failed: int = 0
+    retried: int = 0  # failed before, tried again from the stored copy (bot/quarantine.py)
     replies_queued: int = 0
     replies_sent: int = 0
     closed: int = 0
@@ -66,12 +75,24 @@ def store_incoming(session: Session, rt: Runtime, mail: IncomingMail, now: dt.da
         when, source = (stamped, "received-header") if stamped else (mail.file_time, "file-mtime")
     if when is None:
         when, source = now, "stored-at"
+    authenticity = read_authentication(headers, rt.settings.mailbox.trusted_authserv_id)
     row = Message(sha256=digest, mailbox_key=mail.key, received_at=when, received_source=source, stored_at=now,
-                  subject=str(headers.get("Subject", ""))[:500], sender=str(headers.get("From", ""))[:300])
+                  auth_verdict=authenticity.verdict, auth_flags=json.dumps(auth_flags(authenticity), ensure_ascii=False),
+                  subject=header_text(headers, "Subject")[:500], sender=header_text(headers, "From")[:300],
+                  message_id=header_text(headers, "Message-ID")[:500])  # findable before it is processed
     session.add(row)
     session.commit()
     session.refresh(row)
     return row, True
+
+
+def auth_flags(authenticity: SenderAuthentication) -> list[str]:
+    """What the secretariat is shown about the sender: a failed authentication with its reasons, and a
+    From whose municipality domain differs from the envelope sender's."""
+    flags = [f"Afsenderens ægthed kunne ikke godkendes: {'; '.join(authenticity.reasons)}"] if authenticity.verdict == "fail" else []
+    if authenticity.mismatch is not None:
+        flags.append(authenticity.mismatch.reason)
+    return flags
 
 
 def answer_from(session: Session, rt: Runtime, now: dt.datetime) -> dt.datetime:
@@ -79,15 +100,22 @@ def answer_from(session: Session, rt: Runtime, now: dt.datetime) -> dt.datetime:
     return rt.settings.mailbox.answer_from or first_start(session, now)
 
 
-def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetime) -> Reply | None:
+Started = dict[str, Reading]  # attachment sha256 -> its documents being read (the lookahead)
+
+
+def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetime, facts: MessageFacts | None = None,
+                    started: Started | None = None) -> Reply | None:
     """One stored message, top to bottom: its envelope, then (unless a robot, unrouted or a refused late
-    supplement) its documents read once and stored, then the decision, then the reply row."""
-    facts = parse_message(rt.store.get(row.sha256))  # row.received_at was settled by store_incoming
+    supplement) its documents read once and stored, then the decision, then the reply row.  `facts` and
+    `started` are the lookahead's (`intake`): the mail parsed and its documents already being read."""
+    if facts is None:
+        facts = parse_message(rt.store.get(row.sha256))  # row.received_at was settled by store_incoming
     with session.no_autoflush:  # nothing is written (no SQLite write lock held) while documents are read
-        return _process(session, rt, row, facts, now)
+        return _process(session, rt, row, facts, now, started or {})
 
 
-def _process(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now: dt.datetime) -> Reply | None:
+def _process(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now: dt.datetime,
+             started: Started) -> Reply | None:
     _envelope(row, facts)
     routing = route(rt.settings.rounds, facts.recipients, row.received_at)
     row.round_id = routing.round.id if routing.round else None
@@ -99,11 +127,12 @@ def _process(session: Session, rt: Runtime, row: Message, facts: MessageFacts, n
         return None
     round_ = routing.round
     opened = _worth_reading(session, round_, row, facts)
-    documents = _read(session, rt, row, facts, now) if opened else _keep(session, rt, row, facts)
+    documents = _read(session, rt, row, facts, now, started) if opened else _keep(session, rt, row, facts)
     assignment = assign_application(session, round_, row, facts, list(documents) if opened else [], now,
                                     with_documents=None if opened else True)
     standing = _standing(session, assignment.application, assignment.created, row, stored_reader(session, rt, now))
-    incoming = Incoming(row.received_at, documents if opened else (), facts.links, opened)
+    incoming = Incoming(row.received_at, documents if opened else (), facts.links, opened, by_domain(facts.sender) is not None,
+                        spoofed=row.auth_verdict == "fail")
     outcome = decide(incoming, standing, round_, routing.open, answer_from(session, rt, now), now)
     return _write(session, rt, round_, assignment.application, row, outcome, now)
 
@@ -144,18 +173,19 @@ def _keep(session: Session, rt: Runtime, row: Message, facts: MessageFacts) -> t
     return ()
 
 
-def _read(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now: dt.datetime) -> tuple[DocumentReading, ...]:
-    """Every document of the message read once (containers unpacked once, each inner document kept
-    as a file of its own) and its reading stored; bytes read before are not read again."""
+def _read(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now: dt.datetime,
+          started: Started) -> tuple[DocumentReading, ...]:
+    """Every document of the message read once, in the reader processes (containers unpacked once, each
+    inner document kept as a file of its own), and its reading stored; bytes read before are not read
+    again, and an attachment over the size limits is not read at all."""
     readings: list[DocumentReading] = []
     new: list[tuple[DocumentReading, int]] = []
     seen: set[str] = set()
+    too_large = oversized(rt.settings.limits, facts.attachments)
     for a in facts.attachments:
         digest = rt.store.put(a.data)
-        start = time.perf_counter()
-        found = expand(a.filename, a.content_type, a.data, rt.options, lambda sha, _name: stored_reading(session, sha))
-        read_ms = round((time.perf_counter() - start) * 1000 / max(len(found), 1))
-        for item in found:
+        read = _documents(session, rt, a, digest, started, too_large.get(digest))
+        for item in read.found:
             reading = item.reading
             if reading.sha256 and reading.sha256 in seen:
                 continue  # mail-parser also surfaces the attachments of a forwarded message/rfc822 part
@@ -164,19 +194,77 @@ def _read(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now:
             data = item.data if item.data is not None else a.data  # a member that could not be unpacked: its container
             session.add(Attachment(message_id=row.id, filename=reading.filename, content_type=reading.content_type or a.content_type,
                                    sha256=rt.store.put(data) if item.data is not None else digest, size=len(data),
-                                   role=reading.role, problem=reading.problem or ""))
+                                   role=reading.role, problem=reading.problem or "", problem_detail=reading.detail or None))
             if reading.role != "unreadable":
-                new.append((reading, read_ms))
+                new.append((reading, read.ms))
     for reading, read_ms in new:  # written once all are read
         store_reading(session, reading, read_ms, now)
     return tuple(readings)
 
 
+def _documents(session: Session, rt: Runtime, a: MailAttachment, digest: str, started: Started, too_large: str | None) -> Read:
+    """One attachment's documents: too large to read, being read already (the lookahead), read before
+    (a stored reading of the same bytes), or read now."""
+    if too_large:
+        return Read([Found(unreadable(a.filename, a.content_type, a.data, too_large), a.data)], 0)
+    if digest in started:
+        return started.pop(digest).result()
+    if not is_container(a.filename, a.content_type, a.data):
+        before = stored_reading(session, digest)
+        if before is not None:
+            return Read([Found(before, a.data)], 0)
+    return rt.readers.read(a.filename, a.content_type, a.data).result()
+
+
+def oversized(limits: LimitSettings, attachments: Iterable[MailAttachment]) -> dict[str, str]:
+    """The attachments not to read, by sha256, with the Danish reason: each one over `attachment_mb`, and
+    all of them when together they are over `message_mb` (the sender is asked to split them)."""
+    attachments = list(attachments)
+    total = sum(len(a.data) for a in attachments)
+    out: dict[str, str] = {}
+    for a in attachments:
+        if len(a.data) > limits.attachment_mb * MEGABYTE:
+            out[_sha(a)] = problems.too_large(a.filename, len(a.data), limits.attachment_mb * MEGABYTE)
+        elif total > limits.message_mb * MEGABYTE:
+            out[_sha(a)] = problems.mail_too_large(a.filename, total, limits.message_mb * MEGABYTE)
+    return out
+
+
+MEGABYTE = 1024 * 1024
+
+
+def _sha(a: MailAttachment) -> str:
+    return hashlib.sha256(a.data).hexdigest()
+
+
+def start_reading(session: Session, rt: Runtime, facts: MessageFacts, received_at: dt.datetime) -> Started:
+    """The lookahead: a mail that will be read (routed to a round, no robot, not after the deadline)
+    has its attachments handed to the reader processes now, while the mails before it are decided."""
+    routing = route(rt.settings.rounds, facts.recipients, received_at)
+    if routing.round is None or past_deadline(routing.round, received_at):
+        return {}
+    if screen(facts, own_address(rt.settings, facts.sender), routing) is not None:
+        return {}
+    too_large = oversized(rt.settings.limits, facts.attachments)
+    started: Started = {}
+    for a in facts.attachments:
+        digest = _sha(a)
+        if digest in started or digest in too_large:
+            continue
+        if not is_container(a.filename, a.content_type, a.data) and has_reading(session, digest):
+            continue
+        started[digest] = rt.readers.read(a.filename, a.content_type, a.data)
+    return started
+
+
 def stored_reader(session: Session, rt: Runtime, now: dt.datetime) -> Reader:
-    """Reads a stored attachment again when its reading is from an older reader version, and stores it."""
+    """Reads a stored attachment again when its reading is from an older reader version, and stores it
+    (a file that retention deleted keeps its newest reading)."""
     def read(attachment: Attachment) -> DocumentReading | None:
+        if not rt.store.exists(attachment.sha256):  # deleted by `retention apply`: its kept facts
+            return newest_reading(session, attachment.sha256)
         data = rt.store.get(attachment.sha256)
-        found = expand(attachment.filename, attachment.content_type, data, rt.options)
+        found = rt.readers.read(attachment.filename, attachment.content_type, data).result().found
         reading = next((f.reading for f in found if f.reading.filename == attachment.filename), None)
         if reading is not None and reading.role != "unreadable":
             store_reading(session, reading, 0, now)
@@ -200,6 +288,8 @@ def _write(session: Session, rt: Runtime, round_: Round, app: Application, row: 
     """What the decision says, written: the message's kind, the application's state, the assessment
     row, and the reply row (unless the loop caps hold it back)."""
     row.kind, row.late = outcome.kind, outcome.late
+    if outcome.no_reply == AnswerState.UNAUTHENTICATED:
+        row.automatic_reason = "; ".join(json.loads(row.auth_flags or "[]"))[:2000]
     app.kind = outcome.application_kind
     if outcome.status is not None:
         app.status = outcome.status
@@ -229,9 +319,9 @@ def _write(session: Session, rt: Runtime, round_: Round, app: Application, row: 
 
 def answer_held(session: Session, rt: Runtime, row: Message, now: dt.datetime) -> Reply | None:
     """The secretariat sends the reply the bot did not send because the mail arrived before
-    `answer_from` (an imported mailbox): the reply the bot would send for it, judged over the
+    `answer_from` (an imported mailbox) or came from an unknown sender: the reply the bot would send for it, judged over the
     application as it is now, from the stored readings (nothing is parsed or read again)."""
-    if row.answered != "before_answer_from" or row.application_id is None:
+    if row.answered not in HELD_FOR_SECRETARIAT or row.application_id is None:
         raise ValueError("mailen venter ikke på et svar")
     app = session.get(Application, row.application_id)
     round_ = next(r for r in rt.settings.rounds if r.id == app.round_id)
@@ -260,37 +350,102 @@ def _record_assessment(session: Session, application: Application, row: Message,
     ))
 
 
+@dataclass
+class Arrival:
+    """A mail stored, parsed and (when it will be read) handed to the reader processes: what the
+    lookahead keeps for the mails after the one being decided."""
+
+    mail: IncomingMail
+    row_id: int
+    processed: bool  # stored and processed before (the mailbox offered it again)
+    facts: MessageFacts | None = None
+    started: Started = field(default_factory=dict)
+    failure: Exception | None = None  # parsing it failed: the message is marked failed in its turn
+
+
+def _arrive(rt: Runtime, mail: IncomingMail, now: dt.datetime, summary: RunSummary) -> Arrival:
+    with Session(rt.engine) as session:
+        row, new = store_incoming(session, rt, mail, now)  # the raw mail is kept before anything else
+        summary.stored += int(new)
+        arrival = Arrival(mail, row.id, not new and row.state == "processed")
+        if arrival.processed:
+            return arrival
+        try:
+            arrival.facts = parse_message(mail.raw)
+            arrival.started = start_reading(session, rt, arrival.facts, row.received_at)
+        except Exception as exc:  # the message's own turn records it as failed
+            arrival.failure = exc
+        return arrival
+
+
+def arrivals(rt: Runtime, mails: Iterable[IncomingMail], now: dt.datetime, summary: RunSummary) -> Iterator[Arrival]:
+    """The mailbox's mails in order, each stored and its documents started a few mails before it is
+    decided (two per reader process), so the reader processes work while the service decides."""
+    window: deque[Arrival] = deque()
+    ahead = 2 * rt.settings.limits.processes
+    for mail in mails:
+        summary.fetched += 1
+        window.append(_arrive(rt, mail, now, summary))
+        if len(window) > ahead:
+            yield window.popleft()
+    while window:
+        yield window.popleft()
+
+
 def intake(rt: Runtime, mailbox: Mailbox, now: dt.datetime, summary: RunSummary,
            replied: Callable[[], None] | None = None) -> None:
-    """Store and process everything the mailbox holds; move each mail out once it is safely done.
-    `replied` is told each time a mail's reply row is committed (the pass sends it without waiting
-    for the rest of a backlog)."""
-    for mail in mailbox.fetch():
-        summary.fetched += 1
-        with Session(rt.engine) as session:
-            row, new = store_incoming(session, rt, mail, now)
-            summary.stored += int(new)
-            if not new and row.state == "processed":
-                summary.duplicates += 1
-                mailbox.done(mail.key)
-                continue
-            try:
-                reply = process_message(session, rt, row, now)
-                row.state, row.error = "processed", ""
-                session.add(row)
-                session.commit()
-                summary.processed += 1
-                summary.replies_queued += int(reply is not None)
-            except Exception as exc:  # one bad mail must never stop the intake
-                session.rollback()
-                log.exception("message %s failed", row.sha256)
-                failed = session.get(Message, row.id)
-                failed.state, failed.error = "failed", f"{type(exc).__name__}: {exc}"
-                session.add(failed)
-                session.commit()
-                summary.failed += 1
-                summary.errors.append(f"{mail.key}: {failed.error}")
-                continue
-        mailbox.done(mail.key)
-        if replied is not None and reply is not None:
+    """Store and process everything the mailbox holds; move each mail out once it is stored and
+    settled (processed, or failed and kept for a retry from the stored copy: it never blocks the mail
+    after it).  `replied` is told each time a mail's reply row is committed (the pass sends it without
+    waiting for the rest of a backlog)."""
+    for arrival in arrivals(rt, mailbox.fetch(), now, summary):
+        if arrival.processed:
+            summary.duplicates += 1
+        else:
+            reply = settle(rt, arrival.row_id, now, summary, arrival.facts, arrival.started, arrival.failure)
+        mailbox.done(arrival.mail.key)
+        if not arrival.processed and replied is not None and reply is not None:
             replied()
+
+
+def settle(rt: Runtime, row_id: int, now: dt.datetime, summary: RunSummary, facts: MessageFacts | None = None,
+           started: Started | None = None, failure: Exception | None = None) -> Reply | None:
+    """One stored message processed in its own transaction.  An unexpected failure (Mailman's shunt)
+    rolls it back and records the error, the attempt and when to try again, so the loop goes on."""
+    with Session(rt.engine) as session:
+        row = session.get(Message, row_id)
+        try:
+            if failure is not None:
+                raise failure
+            reply = process_message(session, rt, row, now, facts, started)
+            row.state, row.error, row.next_attempt_at = "processed", "", None
+            session.add(row)
+            session.commit()
+        except Exception as exc:  # one bad mail must never stop the intake
+            session.rollback()
+            log.exception("message %s failed", row.sha256)
+            failed = record_failure(session, rt, row_id, exc, now)
+            summary.failed += 1
+            summary.errors.append(f"{failed.mailbox_key or failed.sha256[:12]}: {failed.error}")
+            return None
+    summary.processed += 1
+    summary.replies_queued += int(reply is not None)
+    return reply
+
+
+def record_failure(session: Session, rt: Runtime, row_id: int, exc: Exception, now: dt.datetime) -> Message:
+    """The error kept on the message; tried again with backoff (the outbox's policy, with the mailbox's
+    `failed_*` settings), quarantined after the last attempt."""
+    settings = rt.settings.mailbox
+    row = session.get(Message, row_id)
+    row.attempts = (row.attempts or 0) + 1
+    row.error = f"{type(exc).__name__}: {exc}"[:2000]
+    if row.attempts >= settings.failed_attempts:
+        row.state, row.next_attempt_at = MessageState.QUARANTINED, None
+    else:
+        policy = RetryPolicy(dt.timedelta(seconds=settings.failed_retry_seconds), dt.timedelta(seconds=settings.failed_retry_max_seconds))
+        row.state, row.next_attempt_at = MessageState.FAILED, policy.next_attempt(row.attempts, now)
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row

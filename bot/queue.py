@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, func, select
 
 from bot.overrides import decision_in_force, effective_status, overrides_in_force
+from bot.states import HELD_FOR_SECRETARIAT
 from config.settings import Settings
 from parsers.municipalities import sender_mismatch
 from storage.models import Application, Assessment, Message
@@ -30,6 +31,8 @@ class QueueItem:
     decision: str = ""
     application_id: int = 0
     sender_domain: str = ""
+    unknown_sender: bool = False  # a mail of it waits as "ukendt afsender" (no automatic reply: bot/decision.py)
+    sender_flags: tuple[str, ...] = ()  # a failed sender authentication, a From/envelope mismatch (Danish)
 
     def to_json(self, tz: dt.tzinfo) -> dict[str, object]:
         return {
@@ -38,6 +41,8 @@ class QueueItem:
             "messages": self.messages, "checks": self.checks, "not_answered": self.unanswered,
             "bot_status": self.bot_status, "overrides": self.overrides, "decision": self.decision or None,
             "municipality_mismatch": self.municipality_mismatch,
+            "unknown_sender": "ukendt afsender: ikke besvaret automatisk, venter på sekretariatet" if self.unknown_sender else None,
+            "sender_flags": list(self.sender_flags),
         }
 
     @property
@@ -57,7 +62,11 @@ def queue(session: Session, settings: Settings) -> list[QueueItem]:
             latest = session.exec(select(Assessment).where(Assessment.application_id == app.id).order_by(Assessment.id.desc())).first()
             count = session.exec(select(func.count()).select_from(Message).where(Message.application_id == app.id)).one()
             unanswered = session.exec(select(func.count()).select_from(Message).where(
-                Message.application_id == app.id, Message.answered == "before_answer_from")).one()
+                Message.application_id == app.id, Message.answered.in_(HELD_FOR_SECRETARIAT))).one()  # type: ignore[attr-defined]
+            stranger = session.exec(select(Message.id).where(
+                Message.application_id == app.id, Message.answered == "unknown_sender")).first() is not None
+            flags = tuple(dict.fromkeys(flag for raw in session.exec(select(Message.auth_flags).where(Message.application_id == app.id))
+                                        for flag in json.loads(raw or "[]")))
             checks = json.loads(latest.checks_json) if latest else {}
             overrides = overrides_in_force(session, app.id)
             decision = decision_in_force(session, app.id)
@@ -66,7 +75,7 @@ def queue(session: Session, settings: Settings) -> list[QueueItem]:
                 app.received_at, count, checks, unanswered, bot_status=app.status,
                 overrides={n: {"status": o.status, "reason": o.reason, "by": o.by} for n, o in overrides.items()},
                 decision=decision.decision if decision else "", application_id=app.id or 0,
-                sender_domain=app.sender_domain,
+                sender_domain=app.sender_domain, unknown_sender=stranger, sender_flags=flags,
             ))
     return items
 
@@ -74,3 +83,45 @@ def queue(session: Session, settings: Settings) -> list[QueueItem]:
 def unrouted_messages(session: Session) -> int:
     """Mail that matched no round's address (stored, never answered): the operator should add an alias."""
     return session.exec(select(func.count()).select_from(Message).where(Message.kind == "unrouted")).one()
+
+
+@dataclass(frozen=True)
+class FailedMail:
+    """A mail whose processing failed (tried again later) or was given up (quarantined): it is in no
+    application, so the queue lists it on its own, with the error, until it is processed."""
+
+    id: int
+    round: str
+    state: str
+    received_at: dt.datetime
+    sender: str
+    subject: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    error: str
+
+    def reason(self, tz: dt.tzinfo) -> str:
+        """Danish, for the secretariat and the operator (the error itself is the program's)."""
+        if self.state == "quarantined":
+            return (f"Behandlingen fejlede {self.attempts} gange og er opgivet (karantæne); ret fejlen og kør "
+                    f"`taskforce-intake retry {self.id}`. Fejl: {self.error}")
+        when = self.next_attempt_at.astimezone(tz).strftime("%d.%m.%Y %H:%M") if self.next_attempt_at else "ved næste kørsel"
+        return f"Behandlingen fejlede (forsøg {self.attempts}); prøves igen {when}. Fejl: {self.error}"
+
+    def to_json(self, tz: dt.tzinfo) -> dict[str, object]:
+        """The queue's item shape (reference, round, kind, status …) with kind "message"."""
+        return {
+            "reference": f"mail-{self.id}", "round": self.round, "kind": "message", "municipality": "", "cvr": "",
+            "status": self.state, "received_at": self.received_at.astimezone(tz).isoformat(), "messages": 1, "checks": {},
+            "message_id": self.id, "sender": self.sender, "subject": self.subject, "attempts": self.attempts,
+            "next_attempt_at": self.next_attempt_at.astimezone(tz).isoformat() if self.next_attempt_at else None,
+            "reason": self.reason(tz),
+        }
+
+
+def failed_mail(session: Session) -> list[FailedMail]:
+    """Failed and quarantined mail, oldest first."""
+    rows = session.exec(select(Message).where(Message.state.in_(("failed", "quarantined")))  # type: ignore[attr-defined]
+                        .order_by(Message.received_at, Message.id)).all()
+    return [FailedMail(r.id or 0, r.round_id or "", r.state, r.received_at, r.sender, r.subject, r.attempts or 0,
+                       r.next_attempt_at, r.error) for r in rows]

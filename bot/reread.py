@@ -17,11 +17,11 @@ from sqlmodel import Session, select
 from bot.applications import load_dossier
 from bot.assessment import assess
 from bot.runtime import Runtime
-from parsers.reading import DocumentReading, expand
+from parsers.reading import DocumentReading
 from storage.models import Application, Attachment, Message
 from storage.models import Assessment as AssessmentRow
 from storage.models import Document
-from storage.readings import dump_reading, load_reading, store_reading
+from storage.readings import dump_reading, load_reading, newest_reading, store_reading
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def _latest(session: Session, sha256: str) -> Document | None:
 
 def _read_again(rt: Runtime, attachment: Attachment) -> DocumentReading | None:
     data = rt.store.get(attachment.sha256)
-    found = expand(attachment.filename, attachment.content_type, data, rt.options)
+    found = rt.readers.read(attachment.filename, attachment.content_type, data).result().found  # in a reader process
     return next((f.reading for f in found if f.reading.filename == attachment.filename), None)
 
 
@@ -100,7 +100,8 @@ def reread(rt: Runtime, now: dt.datetime, round_id: str | None = None) -> Reread
             session.flush()
             report.applications += 1
             latest = session.exec(select(AssessmentRow).where(AssessmentRow.application_id == app.id).order_by(AssessmentRow.id.desc())).first()
-            assessment = assess(load_dossier(session, round_, app), now)
+            kept = lambda a: newest_reading(session, a.sha256)  # noqa: E731  a file retention deleted: its kept facts
+            assessment = assess(load_dossier(session, round_, app, kept), now)
             before_checks = _statuses(latest.checks_json) if latest else {}
             after_checks = {c.name: c.status for c in assessment.checks}
             changed = tuple((n, before_checks.get(n, ""), s) for n, s in after_checks.items() if before_checks.get(n) != s)

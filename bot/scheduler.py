@@ -9,6 +9,8 @@ Two jobs, one instance each, missed runs coalesced:
   deadlines reminders and the closing of rounds every 30 s, also while the mailbox job IDLEs; it takes
            the same lock as a mailbox pass, so a round never closes while a mail received before the
            deadline is half processed.
+  retention (only with `[retention] run_daily_at`) once a day at that local time: `retention apply`
+           (bot/retention.py), under the same lock, so no mail is half stored while its files are weighed.
 On a signal, `stop` is set: the mailbox hands out no further mail, the mail in hand is finished, IDLE
 ends within a second, and the scheduler waits for both jobs before the process exits."""
 from __future__ import annotations
@@ -25,11 +27,13 @@ from bot import clock
 from bot.intake import RunSummary
 from bot.runtime import Runtime
 from bot.mailboxes import Mailbox
+from bot.retention import apply_retention
 from bot.service import deadlines, deliver, open_service_mailbox, run_pass
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 30
 DEADLINE_SECONDS = 30
+RETENTION_ACTOR = "taskforce-intake (daglig oprydning)"  # auditevent.actor of the daily retention job
 
 
 class MailboxJob:
@@ -102,6 +106,19 @@ def run_forever(rt: Runtime, poll_seconds: int | None = None) -> None:
     scheduler.add_job(mailbox_job, "interval", seconds=poll_seconds or rt.settings.mailbox.poll_seconds, id="mailbox", **common)
     scheduler.add_job(flush_job, "interval", seconds=rt.settings.delivery.flush_seconds, id="outbox", **common)
     scheduler.add_job(deadlines_job, "interval", seconds=DEADLINE_SECONDS, id="deadlines", **common)
+    daily = rt.settings.retention.run_daily_at
+    if daily is not None:
+        def retention_job() -> None:
+            try:
+                with lock:
+                    report = apply_retention(rt, clock.now(), RETENTION_ACTOR)
+                if report.removal:
+                    log.warning("retention: %s", report.to_json())
+            except Exception:  # noqa: BLE001
+                log.exception("retention failed")
+
+        scheduler.add_job(retention_job, "cron", hour=daily.hour, minute=daily.minute, id="retention", max_instances=1, coalesce=True,
+                          misfire_grace_time=None)
     stopping: list[threading.Thread] = []
 
     def on_signal(signum, _frame) -> None:

@@ -13,6 +13,7 @@ from bot.intake import RunSummary, intake
 from bot.runtime import Runtime
 from bot.mailboxes import Mailbox, open_mailbox
 from bot.outbox import send_pending
+from bot.quarantine import retry_due
 from storage.db import first_start
 from storage.models import Message
 
@@ -54,11 +55,14 @@ class Pacer:
 
 
 def run_pass(rt: Runtime, mailbox: Mailbox, now: dt.datetime) -> RunSummary:
-    """Intake over an open mailbox (its replies sent as it goes), then delivery of the rest."""
+    """Intake over an open mailbox (its replies sent as it goes), the failed mail that is due again,
+    then delivery of the rest."""
     summary = RunSummary()
     with Session(rt.engine) as session:
         first_start(session, now)  # the default `answer_from`: mail from before the bot ran is not answered
-    intake(rt, mailbox, now, summary, replied=Pacer(lambda: deliver(rt, now, summary)))
+    pacer = Pacer(lambda: deliver(rt, now, summary))
+    intake(rt, mailbox, now, summary, replied=pacer)
+    retry_due(rt, now, summary, replied=pacer)  # mail that failed before, from its stored copy
     deadlines(rt, now, summary)
     deliver(rt, now, summary)
     return summary

@@ -21,11 +21,13 @@ class MessageKind(StrEnum):
 
 
 class MessageState(StrEnum):
-    """`message.state`: stored -> processed | failed (with `message.error`)."""
+    """`message.state`: stored -> processed | failed (with `message.error`, tried again from the stored
+    copy) -> quarantined (given up after `[mailbox] failed_attempts`, until `taskforce-intake retry`)."""
 
     STORED = "stored"
     PROCESSED = "processed"
     FAILED = "failed"
+    QUARANTINED = "quarantined"
 
 
 class AnswerState(StrEnum):
@@ -36,6 +38,12 @@ class AnswerState(StrEnum):
     BEFORE_ANSWER_FROM = "before_answer_from"  # received before `answer_from`: waits for the secretariat
     NOT_NEEDED = "not_needed"  # robots, unrouted mail, inquiries
     HELD = "held"  # over a loop or abuse cap (the reason in `message.automatic_reason`)
+    UNAUTHENTICATED = "unauthenticated"  # a supplement whose sender failed DMARC: not merged, waits for the secretariat
+    UNKNOWN_SENDER = "unknown_sender"  # not a municipality's address, no form or minutes: waits for the secretariat
+
+
+# the mail whose reply waits for a person: the web app's "send the reply now" (bot.intake.answer_held)
+HELD_FOR_SECRETARIAT = (AnswerState.BEFORE_ANSWER_FROM, AnswerState.UNKNOWN_SENDER, AnswerState.UNAUTHENTICATED)
 
 
 class Lateness(StrEnum):
@@ -163,7 +171,7 @@ class Decision(StrEnum):
 
 
 class AuditAction(StrEnum):
-    """`auditevent.action`: what was done in the web app."""
+    """`auditevent.action`: what was done in the web app, or to personal data from the command line."""
 
     LOGIN = "login"
     LOGOUT = "logout"
@@ -176,6 +184,9 @@ class AuditAction(StrEnum):
     HELD_REPLY_SENT = "held_reply_sent"
     EXPORT = "export"
     DOWNLOAD = "download"
+    RETENTION = "retention"  # `retention apply` deleted personal data (bot/retention.py)
+    SUBJECT_EXPORT = "subject_export"  # `subject export`: everything about one address (GDPR art. 15)
+    SUBJECT_ERASE = "subject_erase"  # `subject erase` (art. 17)
 
 
 ALL: tuple[type[StrEnum], ...] = (

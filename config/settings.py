@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -86,6 +88,16 @@ class MailboxSettings:
     poll_seconds: int = 30
     use_move: bool = True
     reconnect_attempts: int = 5
+    # a mail whose processing fails unexpectedly is tried again from the stored copy, `failed_attempts`
+    # times in all, waiting `failed_retry_seconds` doubling up to `failed_retry_max_seconds`; then it is
+    # quarantined until `taskforce-intake retry` (bot/quarantine.py)
+    failed_attempts: int = 5
+    failed_retry_seconds: int = 60
+    failed_retry_max_seconds: int = 3600
+    # `[mailbox] trusted_authserv_id`: the receiving server(s) whose Authentication-Results are believed
+    # (RFC 8601 authserv-ids, lower case; "microsoft365" = Exchange Online's header without an id, see
+    # parsers/authentication.py).  Empty: no Authentication-Results header is trusted.
+    trusted_authserv_id: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,21 @@ class DeliverySettings:
     flush_seconds: int = 30
 
 
+class Role(StrEnum):
+    """The web app's roles, lowest first; each may do what the ones before it may (triage/access.py).
+    Here because a setting names one (`[web] trusted_user_role`) and the accounts store one (`user.role`)."""
+
+    LAESER = "laeser"  # reads the queue, the applications and the audit trail
+    SAGSBEHANDLER = "sagsbehandler"  # also acts: overrides, notes, requests, replies, decisions
+    ADMIN = "admin"  # also the round exports of personal data (the accounts are the command line's)
+
+    def allows(self, needed: "Role") -> bool:
+        return ROLE_ORDER.index(self) >= ROLE_ORDER.index(needed)
+
+
+ROLE_ORDER: tuple[Role, ...] = tuple(Role)
+
+
 @dataclass(frozen=True)
 class WebSettings:
     """The secretariat's web app (`serve`).  `trusted_user_header` names the user when the request comes
@@ -120,6 +147,34 @@ class WebSettings:
     secure_cookies: bool = False
     session_hours: int = 8
     login_attempts_per_minute: int = 5
+    trusted_user_role: Role = Role.LAESER  # the role of a name the proxy vouches for that has no account yet
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """`[limits]`: what one mail and one attachment may cost before they are called too large or too
+    slow (the document is then unreadable, with the reason, and the rest of the mail is judged)."""
+
+    attachment_mb: int = 25  # one attachment, decoded (Microsoft 365 takes mail of 25-35 MB)
+    message_mb: int = 50  # all attachments of one mail together
+    reader_seconds: int = 120  # one attachment with every document in it, OCR included
+    reader_memory_mb: int = 2048  # address space a reader process may add to what it was started with
+    reader_workers: int = 0  # reader processes; 0 = one per core
+    documents_per_worker: int = 500  # then the process is replaced (whatever memory a reader kept)
+
+    @property
+    def processes(self) -> int:
+        return self.reader_workers or os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """`[retention]`: how long personal data is kept (bot/retention.py).  A round's raw mails, files and
+    document text are deleted `after_close_days` after it closed; `run_daily_at` (local time, optional)
+    makes the long-running service do it every day, else run `taskforce-intake retention apply` from cron."""
+
+    after_close_days: int = 365
+    run_daily_at: dt.time | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +191,8 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     loops: LoopSettings = LoopSettings()
     trust_roots: tuple[bytes, ...] = field(default=(), repr=False)  # [signatures] trust_roots, the files' bytes
+    retention: RetentionSettings = RetentionSettings()
+    limits: LimitSettings = LimitSettings()
 
 
 class _Section:
@@ -282,6 +339,7 @@ def _web(source: str, data: object) -> WebSettings:
         host=s.str("host", "127.0.0.1"), port=s.int("port", 8080), trusted_user_header=header,
         trusted_proxies=tuple(proxies), secure_cookies=secure, session_hours=s.int("session_hours", 8),
         login_attempts_per_minute=s.int("login_attempts_per_minute", 5),
+        trusted_user_role=Role(s.str("trusted_user_role", Role.LAESER, choices=tuple(Role))),
     )
 
 
@@ -330,6 +388,10 @@ def parse_settings(data: dict, source: str, base: Path) -> Settings:
             poll_seconds=mailbox.int("poll_seconds", 30),
             use_move=mailbox.data.get("use_move", True) is not False,
             reconnect_attempts=max(1, mailbox.int("reconnect_attempts", 5)),
+            failed_attempts=max(1, mailbox.int("failed_attempts", MailboxSettings.failed_attempts)),
+            failed_retry_seconds=mailbox.int("failed_retry_seconds", MailboxSettings.failed_retry_seconds),
+            failed_retry_max_seconds=mailbox.int("failed_retry_max_seconds", MailboxSettings.failed_retry_max_seconds),
+            trusted_authserv_id=_authserv_ids(mailbox),
             **_connection(mailbox, base, "TASKFORCE_INTAKE_IMAP_CLIENT_SECRET"),
         ),
         delivery=DeliverySettings(
@@ -353,7 +415,44 @@ def parse_settings(data: dict, source: str, base: Path) -> Settings:
         web=_web(source, data.get("web", {})),
         loops=_loops(source, data.get("loops", {}), rounds),
         trust_roots=_trust_roots(source, data.get("signatures", {}), base),
+        limits=_limits(source, data.get("limits", {})),
+        retention=_retention(source, data.get("retention", {})),
     )
+
+
+def _retention(source: str, data: object) -> RetentionSettings:
+    s = _Section(source, "retention", data)
+    days = s.int("after_close_days", RetentionSettings.after_close_days)
+    if days < 0:
+        raise ConfigError(f"{s.where('after_close_days')} = {days}: skal være 0 eller flere dage")
+    at = s.str("run_daily_at", "")
+    try:
+        daily = dt.time.fromisoformat(at) if at else None
+    except ValueError:
+        raise ConfigError(f"{s.where('run_daily_at')} = {at!r}: forventede fx \"03:00\"") from None
+    return RetentionSettings(after_close_days=days, run_daily_at=daily)
+
+
+def _limits(source: str, data: object) -> LimitSettings:
+    s = _Section(source, "limits", data)
+    values = {name: s.int(name, getattr(LimitSettings, name)) for name in LimitSettings.__dataclass_fields__}
+    for name, value in values.items():
+        if value < (0 if name == "reader_workers" else 1):
+            raise ConfigError(f"{s.where(name)} = {value}: skal være et positivt helt tal")
+    return LimitSettings(**values)
+
+
+def _authserv_ids(section: _Section) -> tuple[str, ...]:
+    """`trusted_authserv_id = "mx.sbst.dk"`, `"mx.sbst.dk, microsoft365"` or `["mx.sbst.dk", "microsoft365"]`."""
+    value = section.data.get("trusted_authserv_id", [])
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ConfigError(f"{section.where('trusted_authserv_id')} skal være tekst eller en liste, fx [\"mx.sbst.dk\"] eller \"microsoft365\"")
+    ids = [i.strip().lower().rstrip(".") for i in items if i.strip()]
+    bad = [i for i in ids if not re.fullmatch(r"[a-z0-9!#$%&'*+.^_`{|}~-]+", i)]
+    if bad:
+        raise ConfigError(f"{section.where('trusted_authserv_id')} = {bad[0]!r}: et authserv-id er ét ord, fx mx.sbst.dk")
+    return tuple(dict.fromkeys(ids))
 
 
 def _trust_roots(source: str, data: object, base: Path) -> tuple[bytes, ...]:

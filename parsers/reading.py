@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Literal
 
-from parsers.documents import ReadOptions, extract
+from parsers.documents import ReadOptions, extract_text, problems
 from parsers.documents.archive import is_zip, unpack_zip
+from parsers.documents.limits import Limits
 from parsers.documents.containers import Unpacked
 from parsers.documents.mailparts import is_eml, is_msg, is_tnef, unpack_eml, unpack_msg, unpack_tnef
 from parsers.form import FormFacts, form_score, read_form
@@ -25,10 +26,10 @@ Role = Literal["application_form", "minutes", "other", "unreadable"]
 # The readers' version, stored with every reading (storage: the `document` table).  Raise it with any
 # change that reads a document differently: the service then reads each stored document again the next
 # time its application is assessed, and `taskforce-intake reread` does it for a whole round at once.
-READER_VERSION = "2026.12.1"
-MAX_DEPTH = 3  # a ZIP in a forwarded mail in a .msg is as deep as it goes
+READER_VERSION = "2026.12.2"
+MAX_DEPTH = 3  # a ZIP in a forwarded mail in a .msg is as deep as it goes (`Limits.depth`'s default)
 
-CONTAINERS: tuple[tuple[str, Callable[[str, str, bytes], bool], Callable[[str, bytes], Unpacked]], ...] = (
+CONTAINERS: tuple[tuple[str, Callable[[str, str, bytes], bool], Callable[[str, bytes, Limits], Unpacked]], ...] = (
     ("zip", is_zip, unpack_zip),
     ("tnef", is_tnef, unpack_tnef),
     ("msg", is_msg, unpack_msg),
@@ -46,9 +47,14 @@ class DocumentReading:
     form: FormFacts | None = None
     minutes: MinutesFacts | None = None
     parts: tuple[tuple[str, int, int], ...] = ()  # (role, first page, last page) of a combined document
+    # What the library said when the document could not be read (or was read only in part), for the log
+    # and the secretariat's web app; `problem` is the Danish sentence the municipality is told
+    detail: str = ""
 
     @property
     def problem(self) -> str | None:
+        """Why it could not be read: one Danish sentence of a fixed set naming the file
+        (parsers/documents/problems.py), never a library's words (those are in `detail`)."""
         return self.text.unreadable
 
 
@@ -112,10 +118,12 @@ def classify(text: DocumentText, content_type: str = "", sha256: str = "") -> Do
 
 def read_document(filename: str, content_type: str, data: bytes, sha256: str = "", options: ReadOptions = ReadOptions()) -> DocumentReading:
     """Read one document (not a container)."""
-    return classify(extract(filename, content_type, data, options), content_type, sha256 or hashlib.sha256(data).hexdigest())
+    text, detail = extract_text(filename, content_type, data, options)
+    reading = classify(text, content_type, sha256 or hashlib.sha256(data).hexdigest())
+    return replace(reading, detail=detail) if detail else reading
 
 
-def _container(filename: str, content_type: str, data: bytes) -> tuple[str, Callable[[str, bytes], Unpacked]] | None:
+def _container(filename: str, content_type: str, data: bytes) -> tuple[str, Callable[[str, bytes, Limits], Unpacked]] | None:
     kind = (content_type or "").split(";")[0].strip().lower()
     return next(((name, unpack) for name, test, unpack in CONTAINERS if test(filename, kind, data)), None)
 
@@ -132,38 +140,69 @@ class Found:
 Known = Callable[[str, str], DocumentReading | None]  # (sha256, filename) -> a reading made before, or None
 
 
-def _unreadable(filename: str, fmt: str, problem: str, content_type: str, sha256: str = "") -> DocumentReading:
-    return classify(DocumentText(filename, fmt, unreadable=problem), content_type, sha256)
+def _unreadable(filename: str, fmt: str, problem: str, content_type: str, sha256: str = "", detail: str = "") -> DocumentReading:
+    reading = classify(DocumentText(filename, fmt, unreadable=problem), content_type, sha256)
+    return replace(reading, detail=detail) if detail else reading
+
+
+class _Budget:
+    """The documents one attachment may still give, all its containers together (a ZIP of ZIPs)."""
+
+    def __init__(self, documents: int, attachment: str) -> None:
+        self.left, self.limit, self.attachment = documents, documents, attachment
+
+
+def unreadable(filename: str, content_type: str, data: bytes, problem: str, detail: str = "") -> DocumentReading:
+    """An attachment no reader finished (the service's time and memory limits), with the reason."""
+    fmt = filename.rsplit(".", 1)[-1].lower() if "." in filename else "unknown"
+    return _unreadable(filename, fmt, problem, content_type, hashlib.sha256(data).hexdigest(), detail)
+
+
+def is_container(filename: str, content_type: str, data: bytes) -> bool:
+    """A ZIP, forwarded mail, .msg or winmail.dat: `expand` unpacks it instead of reading it."""
+    return _container(filename, content_type, data) is not None
 
 
 def expand(filename: str, content_type: str, data: bytes, options: ReadOptions = ReadOptions(),
            known: Known | None = None, depth: int = 0) -> list[Found]:
     """Every document in one attachment, each read once: itself, or what a container holds
     (recursively), unpacked once.  `known` returns a reading made before for the same bytes (the
-    service's stored readings), so a document already read is not read again."""
+    service's stored readings), so a document already read is not read again.  The containers'
+    nesting and the documents of the attachment, all containers together, are limited
+    (`options.limits`)."""
+    return _expand(filename, content_type, data, options, known, depth, _Budget(options.limits.documents, filename))
+
+
+def _expand(filename: str, content_type: str, data: bytes, options: ReadOptions, known: Known | None, depth: int,
+            budget: _Budget) -> list[Found]:
     digest = hashlib.sha256(data).hexdigest()
     container = _container(filename, content_type, data)
     if container is None:
+        if budget.left <= 0:
+            problem = problems.too_many_documents(filename, budget.attachment, budget.limit)
+            return [Found(_unreadable(filename, "unknown", problem, content_type, digest, f"more than {budget.limit} documents"), data)]
+        budget.left -= 1
         before = known(digest, filename) if known else None
         return [Found(before or read_document(filename, content_type, data, digest, options), data)]
     fmt, unpack = container
-    if depth >= MAX_DEPTH:
-        return [Found(_unreadable(filename, fmt, f"for mange lag af pakkede filer (højst {MAX_DEPTH})", content_type, digest), data)]
-    unpacked = unpack(filename, data)
+    limit = options.limits.depth  # MAX_DEPTH by default
+    if depth >= limit:
+        return [Found(_unreadable(filename, fmt, problems.too_deep(filename, limit), content_type, digest), data)]
+    unpacked = unpack(filename, data, options.limits)
     if unpacked.problem:
-        return [Found(_unreadable(filename, fmt, unpacked.problem, content_type, digest), data)]
+        return [Found(_unreadable(filename, fmt, unpacked.problem, content_type, digest, unpacked.detail), data)]
     out: list[Found] = []
     if unpacked.body is not None and unpacked.body.lines:
         # a mail's own text is correspondence ("Hermed referatet …"), never the form or the minutes
-        out.append(Found(DocumentReading(filename, content_type, digest, "other", unpacked.body), data))
+        out.append(Found(DocumentReading(filename, content_type, digest, "other", unpacked.body, detail=unpacked.detail), data))
     for member in unpacked.members:
         name = f"{filename}/{member.filename}"
         if member.problem:
-            out.append(Found(_unreadable(name, "unknown", member.problem, member.content_type), None))
+            out.append(Found(_unreadable(name, "unknown", member.problem, member.content_type, detail=member.detail), None))
             continue
-        out.extend(expand(name, member.content_type, member.data, options, known, depth + 1))
+        out.extend(_expand(name, member.content_type, member.data, options, known, depth + 1, budget))
     if not out:
-        return [Found(_unreadable(filename, fmt, "filen indeholder ingen dokumenter", content_type, digest), data)]
+        return [Found(_unreadable(filename, fmt, problems.no_documents(filename), content_type, digest), data)]
     return out
 
 

@@ -36,3 +36,18 @@ class FileStore:
 
     def get(self, digest: str) -> bytes:
         return self.path(digest).read_bytes()
+
+    def exists(self, digest: str) -> bool:
+        return self.path(digest).is_file()
+
+    def delete(self, digest: str) -> int:
+        """Remove one blob (retention, erasure: bot/retention.py decides that nothing still kept refers
+        to it) and return how many bytes it held; 0 when it was not there, so deleting twice is a no-op.
+        The fan-out folders stay: removing one could pull it away from a `put` about to write into it."""
+        target = self.path(digest)
+        try:
+            size = target.stat().st_size
+            target.unlink()
+        except FileNotFoundError:
+            return 0
+        return size

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -66,12 +66,18 @@ class Message(SQLModel, table=True):
     application_id: Optional[int] = Field(default=None, foreign_key="application.id", index=True)
     state: str = MessageState.STORED  # stored -> processed | failed (MessageState)
     error: str = Field(default="", sa_column=Column(Text))
+    attempts: Optional[int] = None  # processing attempts that failed (NULL: none; bot/quarantine.py)
+    next_attempt_at: Optional[dt.datetime] = TZ(nullable=True)  # when a failed message is tried again
     answered: str = AnswerState.UNDECIDED  # AnswerState: "" | auto | before_answer_from | not_needed | held
     late: str = Lateness.ON_TIME  # a supplement after the deadline (Lateness): "" | accepted (information was requested) | refused
     stored_at: dt.datetime = TZ(nullable=False)
     # read once, when the message is processed, so no page or job parses the raw mail again
     body: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
     links: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list of the body's URLs
+    # the trusted receiving server's Authentication-Results, read when stored (parsers/authentication.py):
+    # "pass" | "fail" | "none", and the Danish flags (a DMARC fail, a From/envelope domain mismatch)
+    auth_verdict: Optional[str] = None
+    auth_flags: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Attachment(SQLModel, table=True):
@@ -83,6 +89,9 @@ class Attachment(SQLModel, table=True):
     size: int = 0
     role: str = AttachmentRole.OTHER  # AttachmentRole: application_form | minutes | other | unreadable | unread
     problem: str = ""
+    # what the library said when it could not be read (DocumentReading.detail): for the log and the web
+    # app, never a reply; NULL for attachments stored before it was kept
+    problem_detail: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Document(SQLModel, table=True):
@@ -184,13 +193,44 @@ class InformationRequest(SQLModel, table=True):
 
 
 class User(SQLModel, table=True):
-    """A secretariat account for the web app; the password is kept only as an argon2 hash."""
+    """A secretariat account for the web app; the password is kept only as an argon2 hash.
+
+    `role` (config.settings.Role: laeser | sagsbehandler | admin) was added after accounts existed, so it
+    is nullable (storage/db.py adds missing nullable columns): NULL is `sagsbehandler`, what every
+    account could do before roles came (triage/access.py `role_of`).  New accounts always get one."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(index=True, unique=True)
     password_hash: str
     active: bool = True
     created_at: dt.datetime = TZ(nullable=False)
+    role: Optional[str] = Field(default=None, nullable=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser (triage/sessions.py).  The cookie carries a random id; only its sha256 is
+    stored, so a copy of this table opens nothing.  Deleting the row ends the session in every worker
+    process at once: logout, a new password, a closed account."""
+
+    id_hash: str = Field(primary_key=True)  # sha256 hex of the cookie's id
+    user_id: int = Field(foreign_key="user.id", index=True)
+    csrf_nonce: str  # the forms' CSRF tokens carry it (triage/auth.py Csrf)
+    flash: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON: the message of the next page
+    created_at: dt.datetime = TZ(nullable=False)
+    last_seen_at: dt.datetime = TZ(nullable=False)
+    expires_at: dt.datetime = TZ(nullable=False, index=True)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed login, counted per client address and per user name over a moving minute by every
+    worker process (triage/auth.py LoginLimiter).  `key` is a sha256, so a password typed into the
+    name field is not kept; rows older than the window are deleted."""
+
+    __table_args__ = (Index("ix_loginattempt_scope_key_at", "scope", "key", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    scope: str  # client | user
+    key: str
+    at: dt.datetime = TZ(nullable=False, index=True)
 
 
 class CheckOverride(SQLModel, table=True):

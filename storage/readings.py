@@ -35,6 +35,19 @@ def stored_reading(session: Session, sha256: str, version: str = READER_VERSION)
     return load_reading(row.reading) if row is not None else None
 
 
+def newest_reading(session: Session, sha256: str) -> DocumentReading | None:
+    """The newest stored reading of these bytes by any reader version: the facts kept when the file
+    itself is gone (`retention apply` deletes the files, not the readings' facts).  None if there is none
+    or it no longer loads into today's dataclasses."""
+    row = session.exec(select(Document).where(Document.sha256 == sha256).order_by(Document.created_at.desc(), Document.reader_version.desc())).first()  # type: ignore[attr-defined]
+    if row is None:
+        return None
+    try:
+        return load_reading(row.reading)
+    except ValueError:  # pydantic's ValidationError: a reading from a reader too old to load
+        return None
+
+
 def has_reading(session: Session, sha256: str, version: str = READER_VERSION) -> bool:
     return session.exec(select(Document.id).where(Document.sha256 == sha256, Document.reader_version == version)).first() is not None
 

@@ -6,15 +6,17 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Optional
+from collections.abc import Callable
+from typing import Optional, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from config.settings import CONFIG_ENV, ConfigError, Settings, load_settings
+from config.settings import CONFIG_ENV, ConfigError, Role, Settings, load_settings
 from bot import clock
 from bot.engines import quiet_libraries
 from bot.runtime import Runtime
@@ -78,11 +80,18 @@ def run(
     port: Optional[int] = typer.Option(None, "--port", help="With --serve: port (default [web] port, 8080)"),
 ) -> None:
     """Fetch new mail, process it and deliver the replies."""
+    config = settings()
+    rt = Runtime.open(config)
+    try:
+        _run(rt, config, once, serve_web, host, port)
+    finally:
+        rt.close()  # the reader processes stop with the service
+
+
+def _run(rt: Runtime, config: Settings, once: bool, serve_web: bool, host: Optional[str], port: Optional[int]) -> None:
     from bot.mailboxes import MailboxError
     from bot.service import run_once
 
-    config = settings()
-    rt = Runtime.open(config)
     if not once:
         from bot.scheduler import run_forever
 
@@ -115,8 +124,11 @@ def reread(round_id: Optional[str] = typer.Option(None, "--round", help="Only th
     """Read the stored documents again with the current readers and report what changed (no mail is sent)."""
     from bot.reread import reread as reread_all
 
-    config = settings()
-    report = reread_all(Runtime.open(config), now(), round_id)
+    rt = Runtime.open(settings())
+    try:
+        report = reread_all(rt, now(), round_id)
+    finally:
+        rt.close()
     console.print(f"læst igen: {report.documents} dokumenter i {report.applications} ansøgninger; "
                   f"ændret: {len(report.changed_documents)} dokumenter, {len(report.changed_applications)} ansøgninger")
     for d in report.changed_documents:
@@ -127,19 +139,50 @@ def reread(round_id: Optional[str] = typer.Option(None, "--round", help="Only th
         console.print(f"  {escape(a.reference)}: {a.before} → {a.after} ({escape(checks)})", soft_wrap=True)
 
 
+@app.command()
+def retry(message: str = typer.Argument(..., help="The mail: its number in the web app, its Message-ID or its sha256")) -> None:
+    """Process a failed or quarantined mail again now, from its stored copy, and send its reply."""
+    from bot.outbox import send_pending
+    from bot.quarantine import find, retry as retry_one
+
+    rt = Runtime.open(settings())
+    try:
+        with Session(rt.engine) as session:
+            row = find(session, message)
+        if row is None:
+            console.print(f"[red]Fejl:[/red] ingen mail svarer til {escape(message)!r} (brug nummeret, Message-ID eller sha256)")
+            raise typer.Exit(1)
+        try:
+            row, reply = retry_one(rt, row.id, now())
+        except ValueError as exc:
+            console.print(f"[red]Fejl:[/red] mail {row.id}: {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        if row.state != "processed":
+            console.print(f"[red]mail {row.id} fejlede igen[/red] (forsøg {row.attempts}): {escape(row.error)}", soft_wrap=True)
+            raise typer.Exit(1)
+        sent = send_pending(rt.engine, rt.settings.delivery, now()).sent if reply is not None else 0
+        console.print(f"mail {row.id} behandlet: {escape(row.kind)}" + (f", svar sendt ({sent})" if reply is not None else ", intet svar"))
+    finally:
+        rt.close()
+
+
 @app.command("queue")
 def queue_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON (the contract's shape)")) -> None:
     """The triage queue."""
-    from bot.queue import queue, unrouted_messages
+    from bot.queue import failed_mail, queue, unrouted_messages
 
     config = settings()
     rt = Runtime.open(config)
     with Session(rt.engine) as session:
         items = queue(session, config)
-    if as_json:
-        typer.echo(json.dumps([i.to_json(config.timezone) for i in items], ensure_ascii=False, indent=2))
+        failed = failed_mail(session)
+    if as_json:  # the applications and inquiries, then any mail that failed (kind "message")
+        typer.echo(json.dumps([i.to_json(config.timezone) for i in [*items, *failed]], ensure_ascii=False, indent=2))
         return
     print_queue(items, config)
+    for f in failed:
+        console.print(f"[red]mail {f.id}[/red] fra {escape(f.sender)} ({escape(f.subject[:60])}): {escape(f.reason(config.timezone))}",
+                      soft_wrap=True)
     with Session(rt.engine) as session:
         unrouted = unrouted_messages(session)
     if unrouted:
@@ -174,42 +217,64 @@ user_app = typer.Typer(no_args_is_help=True, help="Secretariat accounts for the 
 app.add_typer(user_app, name="user")
 
 
-@user_app.command("add")
-def user_add(name: str = typer.Argument(..., help="User name")) -> None:
-    """Create an account; the password is read from stdin (first line)."""
-    from triage.auth import AccountError, add_user
+T = TypeVar("T")
+ROLE_HELP = "laeser (reads), sagsbehandler (also acts on applications), admin (also the round exports of personal data)"
 
-    password = sys.stdin.readline().rstrip("\r\n")
-    rt = Runtime.open(settings())
+
+def _on_accounts(change: Callable[[Engine], T]) -> T:
+    """Run one change to the accounts on the database alone (not the readers a Runtime starts); a
+    refused change (triage.auth.AccountError, Danish) is printed and exits with 1."""
+    from storage.db import make_engine, migrate
+    from triage.auth import AccountError
+
+    engine = make_engine(settings().database_url)
     try:
-        add_user(rt.engine, name, password, now())
+        migrate(engine)
+        return change(engine)
     except AccountError as exc:
         console.print(f"[red]Fejl:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
-    console.print(f"brugeren {escape(name)} er oprettet")
+    finally:
+        engine.dispose()
+
+
+@user_app.command("add")
+def user_add(name: str = typer.Argument(..., help="User name"),
+             role: Role = typer.Option(Role.SAGSBEHANDLER, "--role", help=ROLE_HELP)) -> None:
+    """Create an account; the password is read from stdin (first line)."""
+    from triage.auth import add_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    _on_accounts(lambda engine: add_user(engine, name, password, now(), role))
+    console.print(f"brugeren {escape(name)} er oprettet som {role.value}")
 
 
 def _change_user(name: str, done: str, **change: object) -> None:
-    from triage.auth import AccountError, change_user
+    """A new password or a closed account ends the account's sessions at once (triage/auth.py)."""
+    from triage.auth import change_user
 
-    rt = Runtime.open(settings())
-    try:
-        change_user(rt.engine, name, **change)  # type: ignore[arg-type]
-    except AccountError as exc:
-        console.print(f"[red]Fejl:[/red] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(1) from None
-    console.print(f"brugeren {escape(name)} {done}")
+    ended = _on_accounts(lambda engine: change_user(engine, name, **change))  # type: ignore[arg-type]
+    console.print(f"brugeren {escape(name)} {done}" + (f"; {ended} session(er) er afsluttet" if ended else ""))
+
+
+@user_app.command("role")
+def user_role(name: str = typer.Argument(..., help="User name"), role: Role = typer.Argument(..., help=ROLE_HELP)) -> None:
+    """Give an account another role; it applies at the account's next request, open sessions included."""
+    from triage.auth import set_role
+
+    _on_accounts(lambda engine: set_role(engine, name, role))
+    console.print(f"brugeren {escape(name)} er nu {role.value}")
 
 
 @user_app.command("passwd")
 def user_passwd(name: str = typer.Argument(..., help="User name")) -> None:
-    """Set a new password, read from stdin (first line)."""
+    """Set a new password, read from stdin (first line); the account's open sessions end at once."""
     _change_user(name, "har fået ny adgangskode", password=sys.stdin.readline().rstrip("\r\n"))
 
 
 @user_app.command("disable")
 def user_disable(name: str = typer.Argument(..., help="User name")) -> None:
-    """Close an account; its open sessions end at their next request."""
+    """Close an account; its open sessions end at once."""
     _change_user(name, "er lukket", active=False)
 
 
@@ -217,6 +282,100 @@ def user_disable(name: str = typer.Argument(..., help="User name")) -> None:
 def user_enable(name: str = typer.Argument(..., help="User name")) -> None:
     """Open a closed account again."""
     _change_user(name, "er åbnet igen", active=True)
+
+
+retention_app = typer.Typer(no_args_is_help=True, help="Personal data: deleted after_close_days (section retention) after a case ended.")
+app.add_typer(retention_app, name="retention")
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB".replace(".", ",")
+
+
+@retention_app.command("apply")
+def retention_apply(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be deleted; change nothing"),
+    by: Optional[str] = typer.Option(None, "--by", help="Who runs it, for the audit trail (default: the OS user)"),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
+) -> None:
+    """Delete the raw mails, files and document text of every case that ended `after_close_days` ago; keep the record."""
+    from bot.retention import actor, apply_retention
+
+    rt = Runtime.open(settings())
+    try:
+        report = apply_retention(rt, now(), actor(by), dry_run)
+    finally:
+        rt.close()
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    r = report.removal
+    verb = "ville slette" if dry_run else "slettet"
+    console.print(f"{verb}: indholdet af {len(r.messages)} mails, {len(r.blobs)} filer ({_megabytes(r.bytes)}), tekst i {r.readings} læsninger, "
+                  f"{len(r.replies)} sendte svar; ansøgninger: {', '.join(report.applications) or 'ingen'}", soft_wrap=True)
+    console.print(f"bevaret: {len(r.shared)} filer som en mail der endnu gemmes også har, {len(r.pending_replies)} svar der ikke er sendt, "
+                  f"{report.waiting} mails hvis frist ({report.after_close_days} dage efter sagens afslutning) ikke er udløbet, "
+                  f"{report.unprocessed} ubehandlede mails", soft_wrap=True)
+
+
+subject_app = typer.Typer(no_args_is_help=True, help="One person's data by mail address: export (GDPR art. 15), erasure (art. 17).")
+app.add_typer(subject_app, name="subject")
+
+
+@subject_app.command("export")
+def subject_export(
+    address: str = typer.Argument(..., help="The mail address (case does not matter)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="The zip to write (default: indsigt-ADDRESS-DATE.zip here)"),
+    by: Optional[str] = typer.Option(None, "--by", help="Who runs it, for the audit trail (default: the OS user)"),
+) -> None:
+    """Everything about one address as a zip with index.json: mails, files, replies, applications, notes."""
+    from bot.retention import actor
+    from bot.subjects import AddressError, export
+
+    rt = Runtime.open(settings())
+    try:
+        report = export(rt, address, out, now(), actor(by))
+    except AddressError as exc:
+        console.print(f"[red]Fejl:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    finally:
+        rt.close()
+    what = ", ".join(f"{k} {v}" for k, v in report.counts.items() if v)
+    console.print(f"{escape(str(report.out))}: {escape(what or 'intet fundet')}", soft_wrap=True)
+
+
+@subject_app.command("erase")
+def subject_erase(
+    address: str = typer.Argument(..., help="The mail address (case does not matter)"),
+    yes: bool = typer.Option(False, "--yes", help="Erase without asking"),
+    by: Optional[str] = typer.Option(None, "--by", help="Who runs it, for the audit trail (default: the OS user)"),
+) -> None:
+    """Delete what one address sent and replace the address by a pseudonym; the applications' record stays."""
+    from bot.retention import actor
+    from bot.subjects import AddressError, erase
+
+    rt = Runtime.open(settings())
+    try:
+        at, who = now(), actor(by)
+        try:
+            plan = erase(rt, address, at, who, dry_run=True)
+        except AddressError as exc:
+            console.print(f"[red]Fejl:[/red] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(2) from None
+        c = plan.counts()
+        console.print(f"{plan.address}: {c['messages']} mails ({c['files']} filer), {c['replies']} svar, {c['texts']} tekster der nævner adressen, "
+                      f"ansøgninger: {', '.join(plan.applications) or 'ingen'}; andres mails der nævner adressen (bevares): "
+                      f"{c['other_mails_naming_the_address']}", soft_wrap=True)
+        if not yes:
+            typer.confirm(f"Slet og erstat adressen med {plan.pseudonym}?", abort=True)
+        report = erase(rt, address, at, who)
+    finally:
+        rt.close()
+    c = report.counts()
+    console.print(f"slettet: {c['messages']} mails, {c['files']} filer ({_megabytes(c['bytes'])}), {c['replies']} svar "
+                  f"({c['cancelled_replies']} ikke sendt: annulleret), {c['readings']} læsninger; adressen erstattet i {c['texts']} tekster "
+                  f"af {report.pseudonym}; bevaret: {c['shared_files_kept']} filer som andre også har sendt", soft_wrap=True)
+    console.print("Husk postkassens egen kopi (mappen Behandlet): søg adressen frem og slet mailene dér.", soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

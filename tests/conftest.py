@@ -78,6 +78,17 @@ def write_config(root: Path, extra: str = "", mailbox_extra: str = 'answer_from 
     return config
 
 
+@pytest.fixture(autouse=True)
+def _reader_processes_stop():
+    """The reader processes a test's runtimes started are stopped after it (a Runtime a test drops is
+    collected only at some later garbage collection, and its forked workers would live on till then)."""
+    yield
+    from bot.readers import Readers
+
+    for readers in list(Readers.live):
+        readers.close()
+
+
 @pytest.fixture
 def installation(tmp_path: Path) -> Installation:
     return Installation(tmp_path, write_config(tmp_path))
@@ -101,3 +112,20 @@ def pg_installation(tmp_path: Path, postgres_server: str, request) -> Installati
     text = config.read_text(encoding="utf-8").replace(f'url = "sqlite:///{tmp_path}/intake.db"', f'url = "{url}"')
     config.write_text(text, encoding="utf-8")
     return Installation(tmp_path, config)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def each_database(request) -> Installation:
+    """The test runs twice: on an SQLite installation and on a PostgreSQL one."""
+    return request.getfixturevalue("installation" if request.param == "sqlite" else "pg_installation")
+
+
+@pytest.fixture
+def each_runtime(each_database: Installation):
+    """The service's runtime over `each_database`, closed (its reader processes stopped) afterwards."""
+    from bot.runtime import Runtime
+    from config.settings import load_settings
+
+    runtime = Runtime.open(load_settings(each_database.config))
+    yield runtime
+    runtime.close()

@@ -103,9 +103,14 @@ def login(client: httpx.Client, user: str = USER, password: str = PASSWORD) -> h
     return client.post("/login", data={"username": user, "password": password, "csrf_token": token})
 
 
+def add_user(inst: Installation, name: str, role: str, password: str = PASSWORD) -> None:
+    inst.cli("user", "add", name, "--role", role, stdin=password + "\n")
+
+
 def installation(root: Path, extra: str = "") -> Installation:
+    """Seeded, with USER as an `admin`: the day's work of the browser test ends with the round exports."""
     root.mkdir(parents=True, exist_ok=True)
     inst = Installation(root, write_config(root, extra=extra))
     seed(inst)
-    inst.cli("user", "add", USER, stdin=PASSWORD + "\n")
+    add_user(inst, USER, "admin")
     return inst

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from bot.intake import answer_held
 from bot.runtime import Runtime
 from bot.replies import Answered, Notice, compose, record
-from bot.states import AnswerState, ApplicationKind, AuditAction, CheckName, CheckStatus, ReplyKind, ReplyTemplate
+from bot.states import HELD_FOR_SECRETARIAT, ApplicationKind, AuditAction, CheckName, CheckStatus, ReplyKind, ReplyTemplate
 from bot.states import Decision as DecisionValue
 from config.settings import Round
 from storage.models import (Application, AuditEvent, CheckOverride, Decision, InformationRequest, InquiryAnswered, Message,
@@ -119,7 +119,7 @@ def send_held_reply(session: Session, rt: Runtime, app: Application, message_id:
     way the service records every reply (`bot.intake.answer_held` -> `bot.replies.record`); the caller
     sends it."""
     row = session.get(Message, message_id)
-    if row is None or row.application_id != app.id or row.answered != AnswerState.BEFORE_ANSWER_FROM:
+    if row is None or row.application_id != app.id or row.answered not in HELD_FOR_SECRETARIAT:
         raise ActionError("Mailen venter ikke på et svar.")
     reply = answer_held(session, rt, row, now)
     session.add(row)

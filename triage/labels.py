@@ -41,7 +41,8 @@ MESSAGE_KINDS: dict[str, str] = {
 MESSAGE_STATES: dict[str, str] = {
     MessageState.STORED: "Gemt, ikke behandlet endnu",
     MessageState.PROCESSED: "Behandlet",
-    MessageState.FAILED: "Behandlingen fejlede",
+    MessageState.FAILED: "Behandlingen fejlede; prøves igen",
+    MessageState.QUARANTINED: "I karantæne: behandlingen fejlede gentagne gange",
 }
 ANSWER_STATES: dict[str, str] = {
     AnswerState.UNDECIDED: "Ikke afgjort endnu",
@@ -49,6 +50,8 @@ ANSWER_STATES: dict[str, str] = {
     AnswerState.BEFORE_ANSWER_FROM: "Ikke besvaret: modtaget før botten blev slået til",
     AnswerState.NOT_NEEDED: "Kræver ikke svar",
     AnswerState.HELD: "Svar tilbageholdt (grænse for automatiske svar)",
+    AnswerState.UNAUTHENTICATED: "Ikke flettet ind: afsenderens ægthed kunne ikke godkendes; venter på sekretariatet",
+    AnswerState.UNKNOWN_SENDER: "Ikke besvaret: ukendt afsender (ikke en kommunes adresse, og hverken ansøgningsskema eller referat)",
 }
 LATENESS: dict[str, str] = {
     Lateness.ON_TIME: "Rettidig",
@@ -102,6 +105,9 @@ ACTIONS: dict[str, str] = {
     AuditAction.HELD_REPLY_SENT: "Tilbageholdt svar sendt",
     AuditAction.EXPORT: "Eksport",
     AuditAction.DOWNLOAD: "Fil hentet",
+    AuditAction.RETENTION: "Persondata slettet efter opbevaringstiden",
+    AuditAction.SUBJECT_EXPORT: "Indsigt: alle oplysninger om en afsender udleveret",
+    AuditAction.SUBJECT_ERASE: "Sletning: oplysninger om en afsender slettet",
 }
 
 LABELS: Mapping[type[StrEnum], Mapping[str, str]] = {

@@ -1,5 +1,6 @@
 """The pages and the form posts.  Posts follow post/redirect/get; a refused action comes back as a
-message at the top of the page it was made on."""
+message at the top of the page it was made on.  Each route names the lowest role that may use it
+(`dependencies=READ | ACT | ADMIN`, or `PUBLIC`; triage/access.py): a role below gets a 403 page."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,10 +16,12 @@ from sqlmodel import Session
 from bot.outbox import FlushResult, send_pending
 from bot.states import AuditAction, ReplyState
 from storage.models import Application, Attachment, Message, Reply
-from triage import actions, exports
-from triage.auth import CSRF_FIELD, SESSION_NONCE, SESSION_USER, authenticate
+from triage import actions, exports, sessions
+from triage.access import ACT, ADMIN, PUBLIC, READ
+from triage.auth import CSRF_FIELD, authenticate
 from triage.context import Web, safe_next, web_of
 from triage.labels import local
+from triage.sessions import Current
 from triage.views import QueueFilter, application_page, audit_log, find_application, queue_page
 
 
@@ -44,11 +47,18 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
+def current_of(request: Request) -> Current | None:
+    current = getattr(request.state, "session", None)
+    return current if isinstance(current, Current) else None
+
+
 def flash(request: Request, kind: str, message: str) -> None:
-    request.session["flash"] = {"kind": kind, "message": message}
+    current = current_of(request)
+    if current is not None:
+        sessions.set_flash(web_of(request).rt.engine, current, kind, message)
 
 
-@router.get("/healthz")
+@router.get("/healthz", dependencies=PUBLIC)
 def healthz(request: Request) -> Response:
     try:
         with Session(web_of(request).rt.engine) as session:
@@ -58,14 +68,14 @@ def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, dependencies=PUBLIC)
 def login_form(request: Request, next: str = "/") -> Response:
     if request.state.user:
         return RedirectResponse(safe_next(next), status_code=303)
     return web_of(request).page(request, "login.html", next=safe_next(next))
 
 
-@router.post("/login")
+@router.post("/login", dependencies=PUBLIC)
 def login(request: Request, username: Text = "", password: Text = "", next: Text = "/") -> Response:
     web = web_of(request)
     client = client_of(request)
@@ -77,33 +87,41 @@ def login(request: Request, username: Text = "", password: Text = "", next: Text
         web.limiter.failed(client, username)
         return web.page(request, "login.html", status_code=401, next=safe_next(next), username=username,
                         error="Forkert brugernavn eller adgangskode.")
-    request.session.clear()  # a fresh session (and CSRF nonce) at every login
-    request.session[SESSION_USER] = user.username
+    previous = current_of(request)
+    if previous is not None:
+        sessions.end(web.rt.engine, previous.id_hash)
+    raw, _ = sessions.start(web.rt.engine, user, web.rt.settings.web.session_hours, web.clock())  # a fresh id and CSRF nonce
     with Session(web.rt.engine) as session:
         actions.audit(session, user.username, AuditAction.LOGIN, web.now(), f"fra {client}")
         session.commit()
-    return RedirectResponse(safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    sessions.set_cookie(response, raw, web.rt.settings.web)
+    return response
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=READ)
 def logout(request: Request) -> Response:
+    """Deletes the session's row: the cookie, wherever a copy of it is, opens nothing after this."""
     web = web_of(request)
     with Session(web.rt.engine) as session:
         actions.audit(session, user_of(request), AuditAction.LOGOUT, web.now())
         session.commit()
-    request.session.pop(SESSION_USER, None)
-    request.session.pop(SESSION_NONCE, None)
-    return RedirectResponse("/login", status_code=303)
+    current = current_of(request)
+    if current is not None:
+        sessions.end(web.rt.engine, current.id_hash)
+    response = RedirectResponse("/login", status_code=303)
+    sessions.clear_cookie(response, web.rt.settings.web)
+    return response
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, dependencies=READ)
 def queue_view(request: Request, round: str = "", status: str = "", q: str = "") -> Response:
     web = web_of(request)
     page = queue_page(web.rt, QueueFilter(round or web.rt.settings.rounds[0].id, status, q))
     return web.page(request, "queue.html", q=page)
 
 
-@router.get("/applications/{reference}", response_class=HTMLResponse)
+@router.get("/applications/{reference}", response_class=HTMLResponse, dependencies=READ)
 def application_view(request: Request, reference: str) -> Response:
     web = web_of(request)
     page = application_page(web.rt, reference)
@@ -163,31 +181,31 @@ def _report_delivery(request: Request, web: Web, reply_id: int, done: str) -> No
         flash(request, "error", f"{done} Mailen blev ikke sendt: {reply.error}")
 
 
-@router.post("/applications/{reference}/override")
+@router.post("/applications/{reference}/override", dependencies=ACT)
 def override(request: Request, reference: str, check: Text = "", status: Text = "", reason: Text = "") -> Response:
     now, actor = web_of(request).now(), user_of(request)
     return _act(request, reference, "tjek", lambda s, app: actions.override_check(s, app, check, status, reason, actor, now), "Tjekket er overstyret.")
 
 
-@router.post("/applications/{reference}/note")
+@router.post("/applications/{reference}/note", dependencies=ACT)
 def note(request: Request, reference: str, note: Text = "") -> Response:
     now, actor = web_of(request).now(), user_of(request)
     return _act(request, reference, "noter", lambda s, app: actions.add_note(s, app, note, actor, now), "Noten er gemt.")
 
 
-@router.post("/applications/{reference}/decision")
+@router.post("/applications/{reference}/decision", dependencies=ACT)
 def decision(request: Request, reference: str, decision: Text = "", comment: Text = "") -> Response:
     now, actor = web_of(request).now(), user_of(request)
     return _act(request, reference, "afgoerelse", lambda s, app: actions.decide(s, app, decision, comment, actor, now), "Afgørelsen er gemt.")
 
 
-@router.post("/applications/{reference}/inquiry-answered")
+@router.post("/applications/{reference}/inquiry-answered", dependencies=ACT)
 def inquiry_answered(request: Request, reference: str) -> Response:
     now, actor = web_of(request).now(), user_of(request)
     return _act(request, reference, "handlinger", lambda s, app: actions.mark_inquiry_answered(s, app, actor, now), "Henvendelsen er markeret som besvaret.")
 
 
-@router.post("/applications/{reference}/information-request")
+@router.post("/applications/{reference}/information-request", dependencies=ACT)
 def information_request(request: Request, reference: str, text: Text = "") -> Response:
     web = web_of(request)
     now, actor = web.now(), user_of(request)
@@ -199,14 +217,14 @@ def information_request(request: Request, reference: str, text: Text = "") -> Re
                 "Anmodningen om oplysninger er lagt i udbakken.", send=True)
 
 
-@router.post("/applications/{reference}/information-request/{request_id}/close")
+@router.post("/applications/{reference}/information-request/{request_id}/close", dependencies=ACT)
 def close_information_request(request: Request, reference: str, request_id: int) -> Response:
     now, actor = web_of(request).now(), user_of(request)
     return _act(request, reference, "anmodninger", lambda s, app: actions.close_request(s, app, request_id, actor, now),
                 "Anmodningen er lukket.")
 
 
-@router.post("/applications/{reference}/messages/{message_id}/answer")
+@router.post("/applications/{reference}/messages/{message_id}/answer", dependencies=ACT)
 def send_held_reply(request: Request, reference: str, message_id: int) -> Response:
     web = web_of(request)
     now, actor = web.now(), user_of(request)
@@ -224,30 +242,41 @@ def download(data: bytes, filename: str, content_type: str = "application/octet-
     })
 
 
-@router.get("/attachments/{attachment_id}")
+# One mail or one of its files is how a case is read (the page shows the mail's text already): READ.
+@router.get("/attachments/{attachment_id}", dependencies=READ)
 def attachment(request: Request, attachment_id: int) -> Response:
     web = web_of(request)
     with Session(web.rt.engine) as session:
         row = session.get(Attachment, attachment_id)
         if row is None:
             raise HTTPException(404, "Filen findes ikke.")
-        return download(web.rt.store.get(row.sha256), row.filename)
+        return download(stored_file(web, row.sha256), row.filename)
 
 
-@router.get("/messages/{message_id}.eml")
+def stored_file(web: Web, sha256: str) -> bytes:
+    """A kept file's bytes; 410 when `retention apply` or a subject erasure has deleted it."""
+    if not web.rt.store.exists(sha256):
+        raise HTTPException(410, "Filen er slettet efter reglerne for opbevaring af persondata.")
+    return web.rt.store.get(sha256)
+
+
+@router.get("/messages/{message_id}.eml", dependencies=READ)
 def raw_message(request: Request, message_id: int) -> Response:
     web = web_of(request)
     with Session(web.rt.engine) as session:
         row = session.get(Message, message_id)
         if row is None:
             raise HTTPException(404, "Mailen findes ikke.")
-        return download(web.rt.store.get(row.sha256), f"mail-{row.id}.eml")
+        return download(stored_file(web, row.sha256), f"mail-{row.id}.eml")
 
 
 EXPORTS = {"export": ("ansoegninger", exports.steering_group, "Ansøgninger"), "journal": ("journal", exports.journal, "Journal")}
 
 
-@router.get("/rounds/{round_id}/{what}.{fmt}")
+# The round exports are the exports of personal data, so ADMIN: the journal names every sender and
+# recipient with address, subject and file names; the steering-group list carries the overrides' free-text
+# reasons and the staff who wrote them.  Both leave the app as files, beyond its roles and audit trail.
+@router.get("/rounds/{round_id}/{what}.{fmt}", dependencies=ADMIN)
 def export(request: Request, round_id: str, what: str, fmt: str) -> Response:
     web = web_of(request)
     round_ = next((r for r in web.rt.settings.rounds if r.id == round_id), None)
@@ -265,7 +294,7 @@ def export(request: Request, round_id: str, what: str, fmt: str) -> Response:
     return download(exports.to_xlsx(table, title), filename, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-@router.get("/audit", response_class=HTMLResponse)
+@router.get("/audit", response_class=HTMLResponse, dependencies=READ)
 def audit(request: Request) -> Response:
     web = web_of(request)
     return web.page(request, "audit.html", events=audit_log(web.rt))

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from bot.applications import load_dossier
 from bot.runtime import Runtime
 from bot.overrides import decision_in_force, effective_checks, effective_status, overrides_in_force
-from bot.queue import QueueItem, queue
+from bot.queue import FailedMail, QueueItem, failed_mail, queue
 from config.settings import Round
 from parsers.form import FormFacts
 from storage.models import (Application, Assessment, Attachment, AuditEvent, CheckOverride, Decision, InformationRequest,
@@ -38,6 +38,7 @@ class QueuePage:
     total: int
     answered_inquiries: set[str]
     filter: QueueFilter
+    failed: list[FailedMail] = field(default_factory=list)  # mail that could not be processed (any round)
 
 
 def queue_page(rt: Runtime, wanted: QueueFilter) -> QueuePage:
@@ -46,6 +47,7 @@ def queue_page(rt: Runtime, wanted: QueueFilter) -> QueuePage:
     round_ = next((r for r in rt.settings.rounds if r.id == wanted.round_id), rt.settings.rounds[0])
     with Session(rt.engine) as session:
         items = [i for i in queue(session, rt.settings) if i.round == round_.id]
+        failed = failed_mail(session)
         answered = set(session.exec(select(Application.reference).join(InquiryAnswered, InquiryAnswered.application_id == Application.id)
                                     .where(Application.round_id == round_.id)).all())
     counts = {s: sum(1 for i in items if i.status == s) for s in STATUSES}
@@ -53,7 +55,8 @@ def queue_page(rt: Runtime, wanted: QueueFilter) -> QueuePage:
     if wanted.search.strip():
         needle = wanted.search.strip().casefold()
         shown = [i for i in shown if needle in i.municipality.casefold() or needle in i.reference.casefold()]
-    return QueuePage(round_, rt.settings.rounds, shown, counts, len(items), answered, QueueFilter(round_.id, wanted.status, wanted.search))
+    return QueuePage(round_, rt.settings.rounds, shown, counts, len(items), answered, QueueFilter(round_.id, wanted.status, wanted.search),
+                     failed)
 
 
 @dataclass
@@ -61,6 +64,11 @@ class MessageView:
     row: Message
     attachments: list[Attachment]
     body: str
+
+    @property
+    def sender_flags(self) -> list[str]:
+        """A failed sender authentication, a From/envelope mismatch (bot/intake.py `auth_flags`)."""
+        return list(json.loads(self.row.auth_flags or "[]"))
 
 
 @dataclass

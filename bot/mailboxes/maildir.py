@@ -39,14 +39,20 @@ class MaildirMailbox:
             yield IncomingMail(key=f"maildir:{key}", raw=raw, file_time=dt.datetime.fromtimestamp(mtime, dt.timezone.utc))
 
     def done(self, key: str) -> None:
+        """The file renamed into the done folder (Maildir++: `.Behandlet/new` or `cur`), as a mail client moves it:
+        no parsing, no copy."""
         name = key.removeprefix("maildir:")
         try:
-            message = self.box.get_message(name)
+            source = self._file(name)
         except KeyError:
             return
         folder = self.box.add_folder(self.done_name) if self.done_name not in self.box.list_folders() else self.box.get_folder(self.done_name)
-        folder.add(message)
-        self.box.remove(name)
+        target = Path(folder._path) / source.parent.name / source.name  # noqa: SLF001 - new/ stays new/, cur/ stays cur/
+        try:
+            os.replace(source, target)
+        except FileNotFoundError:
+            return  # moved meanwhile (another worker, or the operator)
+        self.box._refresh()  # noqa: SLF001 - forget the moved file's key
 
     def close(self) -> None:
         self.box.close()

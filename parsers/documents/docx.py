@@ -10,7 +10,9 @@ import zipfile
 from docx import Document
 from docx.oxml.ns import qn
 
-from parsers.documents import ReadOptions, register
+from parsers.documents import ReadOptions, problems, register, sniff
+from parsers.documents.archive import check_package
+from parsers.documents.problems import Unreadable
 from parsers.text import IMAGE_MARK, DocumentText, Line, clean
 
 _P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (qn(t) for t in ("w:p", "w:tbl", "w:tr", "w:tc", "w:sdt", "w:sdtContent"))
@@ -94,11 +96,21 @@ class DocxExtractor:
     extensions: tuple[str, ...] = (".docx", ".docm")
 
     def extract(self, filename: str, data: bytes, options: ReadOptions = ReadOptions()) -> DocumentText:
+        if data[:8] == sniff.CFB:
+            # a .docx saved with a password is an OLE compound file (MS-OFFCRYPTO); any other is an old
+            # Word file with the new name, read as one
+            if sniff.cfb_encrypted(data):
+                raise Unreadable(problems.password(filename), "encrypted OOXML (EncryptionInfo + EncryptedPackage)")
+            from parsers.documents.legacy import LegacyWordExtractor
+
+            return LegacyWordExtractor().extract(filename, data, options)
+        # counted before python-docx opens it: parts, declared sizes, no DTD (python-docx's lxml parser
+        # does not resolve entities, and libxml2 refuses amplification, but a part with one is refused here)
+        check_package(filename, data, "docx", options.limits)
         try:
             document = Document(io.BytesIO(data))
         except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-            reason = "filen er beskyttet med adgangskode eller beskadiget" if data[:4] == b"\xd0\xcf\x11\xe0" else f"ikke et gyldigt Word-dokument ({exc})"
-            return DocumentText(filename, "docx", unreadable=reason)
+            raise Unreadable(problems.damaged(filename, "docx"), problems.detail_of(exc)) from exc
         walker = _Walker()
         walker.block(document.element.body)
         headers = [s.header for s in document.sections] + [s.footer for s in document.sections]

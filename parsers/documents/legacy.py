@@ -5,25 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parsers.documents import ConversionError, ReadOptions, register
+from parsers.documents import ConversionError, ReadOptions, problems, register, sniff
 from parsers.documents.docx import DocxExtractor
+from parsers.documents.problems import Unreadable
 from parsers.text import DocumentText
 
-NEEDS_CONVERSION = "filen skal konverteres (gammelt Word-/RTF-format); send den som .docx eller PDF"
-NOT_CONVERTED = "filen kunne ikke konverteres med LibreOffice (beskadiget?)"
+# The sentences (templates of the fixed set, parsers/documents/problems.py; "{name}" is the file)
+NEEDS_CONVERSION = problems.NEEDS_CONVERSION
+NOT_CONVERTED = problems.NOT_CONVERTED
 
 
 def _encrypted_doc(data: bytes) -> bool:
-    if data[:4] != b"\xd0\xcf\x11\xe0":
-        return False
-    try:
-        import io
-
-        import msoffcrypto
-
-        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
-    except Exception:  # not an Office file msoffcrypto knows: let the converter decide
-        return False
+    return sniff.cfb_encrypted(data)
 
 
 class LegacyWordExtractor:
@@ -35,15 +28,15 @@ class LegacyWordExtractor:
         if fmt not in ("doc", "rtf", "dot", "wpd"):
             fmt = "rtf" if data.lstrip()[:5] == b"{\\rtf" else "doc"
         if _encrypted_doc(data):
-            return DocumentText(filename, fmt, unreadable="filen er beskyttet med adgangskode")
+            raise Unreadable(problems.password(filename), "encrypted Word 97-2003 / OLE file")
         if options.converter is None:
-            return DocumentText(filename, fmt, unreadable=NEEDS_CONVERSION)
+            return DocumentText(filename, fmt, unreadable=problems.needs_conversion(filename))
         try:
             converted = options.converter.to_docx(data, f".{fmt}")
         except ConversionError as exc:
-            return DocumentText(filename, fmt, unreadable=f"filen kunne ikke konverteres: {exc}")
+            raise Unreadable(problems.not_converted(filename), str(exc)) from exc
         if converted is None:
-            return DocumentText(filename, fmt, unreadable=NOT_CONVERTED)
+            return DocumentText(filename, fmt, unreadable=problems.not_converted(filename))
         text = DocxExtractor().extract(filename, converted, options)
         return DocumentText(filename, fmt, text.lines, unreadable=text.unreadable)
 

@@ -6,11 +6,21 @@ the way pdfplumber does it (its defaults: characters 3 pt apart start a new word
 one line; table rules snapped and joined within 3 pt, cells where they cross), without pdfminer's
 slow parse of the page.  Pages without a text layer are scans: they alone are OCR'd
 (parsers/documents/scan.py) and listed in `ocr_pages`.
+
+Counted before PDFium reads a page (`ReadOptions.limits`): what the PDF's compressed streams unpack to
+(content, object and font streams; a page's pictures are unpacked only to be OCR'd, and then rendered
+within `render_pixels`), then its page count (`len(pdf)`, which PDFium knows from the page tree without
+loading a page), then on each page the characters and drawing objects.  PDFium aborts the whole process
+when it cannot allocate, so a flate bomb must be found before it opens the file.  A page PDFium cannot
+load (a page tree that loops, a broken object) is left out and named in the detail; a PDF none of whose
+pages load is damaged.
 """
 from __future__ import annotations
 
 import ctypes
 import itertools
+import re
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -18,7 +28,9 @@ from typing import Any, TypeVar
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
-from parsers.documents import OcrError, ReadOptions, register
+from parsers.documents import OcrError, ReadOptions, problems, register
+from parsers.documents.limits import DEFAULT_LIMITS, Limits
+from parsers.documents.problems import Unreadable
 from parsers.documents.scan import ocr_pdf_pages
 from parsers.text import IMAGE_MARK, DocumentText, Line, clean
 
@@ -115,6 +127,7 @@ class _Page:
     edges: list[_Edge]
     ruled: bool  # has lines or rectangles (no ruling, no ruled table)
     images: list[Box]
+    blank: bool = False  # nothing at all on it: not a scan, not OCR'd
 
 
 # --------------------------------------------------------------------------- clustering (as pdfplumber)
@@ -486,16 +499,21 @@ class _Objects:
     """A page's paths (as table edges), pictures and whether all its text runs upright, found by
     walking its objects (into form XObjects, each child in its form's space)."""
 
-    def __init__(self, page: Any, top: float) -> None:
+    def __init__(self, page: Any, top: float, budget: int = DEFAULT_LIMITS.page_objects) -> None:
         self.top = top
         self.edges: list[_Edge] = []
         self.ruled = False
         self.images: list[Box] = []
         self.all_upright = True
+        self.budget = budget  # objects still to walk: a page of a million paths is not walked to its end
+        self.seen = 0
         self._walk(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, _IDENTITY, 0)
 
     def _walk(self, parent: Any, count: Callable[[Any], int], get: Callable[[Any, int], Any], outer: Matrix, depth: int) -> None:
         for i in range(max(0, count(parent))):
+            self.seen += 1
+            if self.seen > self.budget:
+                return
             obj = get(parent, i)
             if not obj:
                 continue
@@ -608,42 +626,108 @@ def _chars(textpage: Any, top: float, all_upright: bool) -> list[_Char]:
     return out
 
 
-def _read_page(pdf: Any, index: int) -> _Page:
+def _read_page(pdf: Any, index: int, limits: Limits = DEFAULT_LIMITS, filename: str = "") -> _Page:
     page = pdf[index]
     try:
         top = page.get_mediabox()[3]
-        objects = _Objects(page, top)
+        objects = _Objects(page, top, limits.page_objects)
         textpage = page.get_textpage()
         try:
+            count = pdfium_c.FPDFText_CountChars(textpage.raw)
+            if count > limits.page_chars:  # counted before a character is read
+                raise Unreadable(problems.too_large_page(filename, index + 1, count, limits.page_chars),
+                                 f"page {index + 1}: {count} characters > limits.page_chars {limits.page_chars}")
             chars = _chars(textpage.raw, top, objects.all_upright)
         finally:
             textpage.close()
-        return _Page(index + 1, chars, objects.edges, objects.ruled, objects.images)
+        blank = not chars and not objects.seen
+        return _Page(index + 1, chars, objects.edges, objects.ruled, objects.images, blank)
     finally:
         page.close()
 
 
-def _unreadable(exc: Exception, data: bytes) -> str:
+def _problem(exc: Exception, data: bytes, filename: str) -> Unreadable:
+    """PDFium's refusal to open a PDF, said to a person (its own words are the detail)."""
     code = getattr(exc, "err_code", None)
-    if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
-        return "PDF-filen er beskyttet med adgangskode"
-    if b"/Encrypt" in data[-4096:]:
-        return "PDF-filen er beskyttet med adgangskode"
-    reason = {pdfium_c.FPDF_ERR_FORMAT: "ikke en gyldig PDF", pdfium_c.FPDF_ERR_FILE: "filen kan ikke læses"}.get(code or -1, type(exc).__name__)
-    return f"PDF-filen er beskadiget ({reason})"
+    detail = problems.detail_of(exc)
+    if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY) or b"/Encrypt" in data[-4096:]:
+        return Unreadable(problems.password(filename), detail)
+    return Unreadable(problems.damaged(filename, "pdf"), detail)
 
 
-def read_pages(data: bytes) -> list[list[Line]] | str:
-    """The lines of every page of a PDF (a scanned page has none, or its pictures only), or why the
-    PDF cannot be read."""
+_STREAM = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")
+_FLATE = re.compile(rb"/(?:FlateDecode|Fl)\b")
+_IMAGE = re.compile(rb"/Subtype\s*/Image\b")
+_CHUNK = 1 << 20
+
+
+def _inflated(data: bytes, start: int, limit: int) -> int:
+    """What the zlib stream at `start` unpacks to, counted up to just past `limit` (never kept)."""
+    inflater = zlib.decompressobj()
+    out, at = 0, start
+    pending = data[at:at + _CHUNK]
+    at += _CHUNK
+    try:
+        while pending:
+            out += len(inflater.decompress(pending, 16 * _CHUNK))
+            if out > limit or inflater.eof:
+                return out
+            pending = inflater.unconsumed_tail
+            if not pending:
+                pending = data[at:at + _CHUNK]
+                at += _CHUNK
+    except zlib.error:
+        pass  # a broken stream: PDFium reads what it can of it
+    return out
+
+
+def check_streams(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """The PDF's compressed streams other than pictures (page content, object streams, fonts), each
+    unpacked and counted against `stream_bytes`, all together against `streams_bytes`, before PDFium
+    opens the file: PDFium unpacks them whole, and a flate bomb of a megabyte unpacks to gigabytes."""
+    total = 0
+    for match in _STREAM.finditer(data):
+        head = data[max(0, match.start() - 2048):match.start()]
+        head = head[max(head.rfind(b"endobj"), head.rfind(b"endstream"), 0):]
+        if not _FLATE.search(head) or _IMAGE.search(head):
+            continue
+        size = _inflated(data, match.end(), min(limits.stream_bytes, limits.streams_bytes - total))
+        total += size
+        if size > limits.stream_bytes or total > limits.streams_bytes:
+            raise Unreadable(problems.too_large(filename, total, limits.streams_bytes),
+                             f"a compressed stream at byte {match.end()} unpacks to more than {size} bytes "
+                             f"(limits.stream_bytes {limits.stream_bytes}, streams_bytes {limits.streams_bytes})")
+
+
+def _pages(data: bytes, filename: str, limits: Limits) -> tuple[list[list[Line]], list[_Page | None]]:
+    """Every page's lines and what PDFium gave for it (None: the page could not be loaded)."""
+    check_streams(data, filename, limits)
     try:
         pdf = pypdfium2.PdfDocument(data)
     except (pypdfium2.PdfiumError, ValueError, OSError) as exc:
-        return _unreadable(exc, data)
+        raise _problem(exc, data, filename) from exc
     try:
-        return [_page_lines(_read_page(pdf, i)) for i in range(len(pdf))]
+        count = len(pdf)  # from the page tree, before any page is loaded
+        if count > limits.pages:
+            raise Unreadable(problems.too_many_pages(filename, count, limits.pages), f"{count} pages > limits.pages {limits.pages}")
+        read: list[_Page | None] = []
+        for i in range(count):
+            try:
+                read.append(_read_page(pdf, i, limits, filename))
+            except pypdfium2.PdfiumError:  # a page PDFium cannot load (a loop in the page tree): left out
+                read.append(None)
+        return [_page_lines(page) if page is not None else [] for page in read], read
     finally:
         pdf.close()
+
+
+def read_pages(data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS) -> list[list[Line]] | str:
+    """The lines of every page of a PDF (a scanned page has none, or its pictures only), or why the
+    PDF cannot be read (a sentence of parsers/documents/problems.py)."""
+    try:
+        return _pages(data, filename or "PDF-filen", limits)[0]
+    except Unreadable as exc:
+        return exc.problem
 
 
 class PdfExtractor:
@@ -651,21 +735,28 @@ class PdfExtractor:
     extensions: tuple[str, ...] = (".pdf",)
 
     def extract(self, filename: str, data: bytes, options: ReadOptions = ReadOptions()) -> DocumentText:
-        pages = read_pages(data)
-        if isinstance(pages, str):
-            return DocumentText(filename, "pdf", unreadable=pages)
-        empty = [number for number, page_lines in enumerate(pages, start=1) if not any(not line.image for line in page_lines)]
+        pages, read = _pages(data, filename, options.limits)
+        failed = [number for number, page in enumerate(read, start=1) if page is None]
+        if read and len(failed) == len(read):
+            raise Unreadable(problems.damaged(filename, "pdf"), f"PDFium could not load any of its {len(read)} pages")
+        if not read or all(page is None or page.blank for page in read):
+            raise Unreadable(problems.empty(filename), "no page has anything on it" if read else "no pages")
+        empty = [number for number, (page_lines, page) in enumerate(zip(pages, read), start=1)
+                 if page is not None and not page.blank and not any(not line.image for line in page_lines)]
         if empty:
             # pages without a text layer are scans: OCR only those, in their place
+            scanned = len(empty) == len(read) - len(failed) - sum(1 for page in read if page is not None and page.blank)
             try:
-                read = ocr_pdf_pages(data, empty, options.ocr)
+                ocr = ocr_pdf_pages(data, empty, options.ocr, options.limits.render_pixels)
             except OcrError as exc:
-                if len(empty) == len(pages):
-                    return DocumentText(filename, "pdf", unreadable=f"PDF-filen er en scanning, der ikke kan læses: {exc}", ocr_pages=tuple(empty))
-                read = {}
-            for number, ocr_lines in read.items():
+                if scanned:
+                    raise Unreadable(problems.scan(filename), str(exc)) from exc
+                ocr = {}
+            except pypdfium2.PdfiumError as exc:
+                raise _problem(exc, data, filename) from exc
+            for number, ocr_lines in ocr.items():
                 pages[number - 1] = ocr_lines
-            empty = sorted(read) or empty
+            empty = sorted(ocr) or empty
         lines: list[Line] = [line for page_lines in pages for line in page_lines]
         return DocumentText(filename, "pdf", tuple(lines), ocr_pages=tuple(empty))
 

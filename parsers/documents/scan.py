@@ -19,7 +19,9 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
 
-from parsers.documents import OcrEngine, OcrError, OcrWord, ReadOptions, register
+from parsers.documents import OcrEngine, OcrError, OcrWord, ReadOptions, problems, register
+from parsers.documents.limits import DEFAULT_LIMITS
+from parsers.documents.problems import Unreadable
 from parsers.text import IMAGE_MARK, DocumentText, Line, clean
 
 OCR_DPI = 300  # the finest a PDF page is rendered at (a finer scan is read at this), and a page with no picture
@@ -278,13 +280,15 @@ def ocr_pages(pages: Iterable[tuple[Image.Image, float | None, str]], engine: Oc
     return [_page_lines(page, page_words) for page, page_words in zip(prepared, words)]
 
 
-def _page_picture(page: Any) -> tuple[Image.Image, float]:
+def _page_picture(page: Any, max_pixels: int = DEFAULT_LIMITS.render_pixels) -> tuple[Image.Image, float]:
     """A PDF page as an image at its scan's own resolution.  A page that is one upright picture (what
     a scanner writes) is that picture's own pixels; any other page is rendered with PDFium at its
-    finest picture's dpi (at most `OCR_DPI`), or at `OCR_DPI` when it has no picture at all."""
+    finest picture's dpi (at most `OCR_DPI`), or at `OCR_DPI` when it has no picture at all.  Never more
+    than `max_pixels` (a page declared a hundred metres wide is rendered coarser, not allocated)."""
     import pypdfium2.raw as pdfium_c
 
     width, height = page.get_size()
+    width, height = max(float(width), 1.0), max(float(height), 1.0)
     pictures = []
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
         left, bottom, right, top = obj.get_bounds()
@@ -295,7 +299,8 @@ def _page_picture(page: Any) -> tuple[Image.Image, float]:
     if len(pictures) == 1 and pictures[0][0].level == 0 and page.get_rotation() == 0:
         obj, area, dpi = pictures[0]
         m = obj.get_matrix()
-        if area >= 0.9 * width * height and m.a > 0 and m.d > 0 and abs(m.b) < 1e-6 and abs(m.c) < 1e-6 and 50 <= dpi <= OCR_DPI * 1.2:
+        fits = obj.get_px_size()[0] * obj.get_px_size()[1] <= max_pixels
+        if fits and area >= 0.9 * width * height and m.a > 0 and m.d > 0 and abs(m.b) < 1e-6 and abs(m.c) < 1e-6 and 50 <= dpi <= OCR_DPI * 1.2:
             picture = obj.get_bitmap(render=True).to_pil()
             if picture.mode in ("RGBA", "LA"):  # transparent parts are paper
                 background = Image.new("RGBA", picture.size, (255, 255, 255, 255))
@@ -303,11 +308,14 @@ def _page_picture(page: Any) -> tuple[Image.Image, float]:
             return picture.convert("L"), dpi
     dpi = max((d for _, _, d in pictures), default=0.0)
     dpi = min(OCR_DPI, dpi) if dpi >= 50 else OCR_DPI
+    dpi = min(dpi, 72 * (max_pixels / (width * height)) ** 0.5)
     return page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"), dpi
 
 
-def ocr_pdf_pages(data: bytes, pages: list[int], engine: OcrEngine | None) -> dict[int, list[Line]]:
-    """OCR of the given 1-based pages of a PDF, each rendered with PDFium at its scan's resolution."""
+def ocr_pdf_pages(data: bytes, pages: list[int], engine: OcrEngine | None,
+                  max_pixels: int = DEFAULT_LIMITS.render_pixels) -> dict[int, list[Line]]:
+    """OCR of the given 1-based pages of a PDF, each rendered with PDFium at its scan's resolution
+    (at most `max_pixels`).  PDFium's errors are raised as they come (the PDF reader names them)."""
     import pypdfium2
 
     if engine is None:
@@ -319,7 +327,7 @@ def ocr_pdf_pages(data: bytes, pages: list[int], engine: OcrEngine | None) -> di
             for number in numbers:
                 page = pdf[number - 1]
                 try:
-                    image, dpi = _page_picture(page)
+                    image, dpi = _page_picture(page, max_pixels)
                 finally:
                     page.close()
                 yield image, dpi, f"side {number} (OCR)"
@@ -336,24 +344,35 @@ class ImageExtractor:
     extensions: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
     def extract(self, filename: str, data: bytes, options: ReadOptions = ReadOptions()) -> DocumentText:
+        limits = options.limits
+        pixels = 0
         try:
             image = Image.open(io.BytesIO(data))
+            pixels = image.size[0] * image.size[1]  # from the header: counted before the pixels are unpacked
+            if pixels > limits.render_pixels:
+                raise Unreadable(problems.too_large_picture(filename, pixels, limits.render_pixels),
+                                 f"{image.size[0]} x {image.size[1]} pixels > limits.render_pixels {limits.render_pixels}")
             image.load()
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-            return DocumentText(filename, "image", unreadable=f"billedet kan ikke åbnes ({type(exc).__name__})")
+        except Image.DecompressionBombError as exc:
+            raise Unreadable(problems.too_large_picture(filename, max(pixels, limits.render_pixels + 1), limits.render_pixels),
+                             problems.detail_of(exc)) from exc
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+            raise Unreadable(problems.damaged(filename, "image"), problems.detail_of(exc)) from exc
         frames = min(getattr(image, "n_frames", 1), MAX_OCR_PAGES)
 
         def pages() -> Iterator[tuple[Image.Image, float | None, str]]:
             for index in range(frames):
                 image.seek(index)
+                if image.size[0] * image.size[1] > limits.render_pixels:
+                    continue  # a frame too large to unpack (the first was counted above)
                 dpi = image.info.get("dpi", (None,))[0]
                 location = f"side {index + 1} (OCR)" if frames > 1 else "billede (OCR)"
                 yield image.copy(), float(dpi) if dpi else None, location
 
         try:
             read = ocr_pages(pages(), options.ocr)
-        except OcrError as exc:
-            return DocumentText(filename, "image", unreadable=f"scanningen kan ikke læses: {exc}")
+        except OcrError as exc:  # the engine's own words (Tesseract's) are the detail
+            raise Unreadable(problems.scan(filename), str(exc)) from exc
         lines = [line for page in read for line in page]
         return DocumentText(filename, "image", tuple(lines), ocr_pages=tuple(range(1, len(read) + 1)))
 

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 from sqlmodel import Session, select
 
-import parsers.reading as reading
+from bot.readers import Readers
 from bot.runtime import Runtime
 from bot.service import run_once
 from config.settings import load_settings
@@ -32,15 +32,16 @@ MINUTES = minutes_pdf(MinutesSpec(), "numbered")
 
 @pytest.fixture()
 def reads(monkeypatch) -> Counter:
-    """How many times each file name was read (classified) by the readers."""
+    """How many times each attachment was handed to the reader processes (bot/readers.py: the only way
+    the service reads a document)."""
     counts: Counter = Counter()
-    real = reading.classify
+    real = Readers.read
 
-    def counting(text, *args, **kwargs):
-        counts[text.filename] += 1
-        return real(text, *args, **kwargs)
+    def counting(self, filename, content_type, data):
+        counts[filename] += 1
+        return real(self, filename, content_type, data)
 
-    monkeypatch.setattr(reading, "classify", counting)
+    monkeypatch.setattr(Readers, "read", counting)
     return counts
 
 

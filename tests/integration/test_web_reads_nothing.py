@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 import parsers.documents as documents
 import parsers.reading as reading
+from bot.readers import Readers
 from bot.runtime import Runtime
 from config.settings import load_settings
 from storage.models import Application, Attachment, Document, Message
@@ -47,7 +48,8 @@ def client(tmp_path, monkeypatch):
         stale = app.reference
     monkeypatch.setattr(mailparser, "parse_from_bytes", _forbid("mailparser.parse_from_bytes"))
     monkeypatch.setattr(reading, "classify", _forbid("parsers.reading.classify"))
-    monkeypatch.setattr(reading, "extract", _forbid("parsers.reading.extract"))
+    monkeypatch.setattr(Readers, "read", _forbid("bot.readers.Readers.read"))  # the reader processes
+    monkeypatch.setattr(reading, "extract_text", _forbid("parsers.reading.extract_text"))
     for extractor in documents._REGISTRY:
         monkeypatch.setattr(extractor, "extract", _forbid(f"{type(extractor).__name__}.extract"))
     from triage.app import create_app

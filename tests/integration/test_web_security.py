@@ -1,5 +1,6 @@
 """The web app's doors, over plain HTTP against the real `serve`: sessions, CSRF, rate limiting, the
-trusted proxy header, safe downloads and exports, and `user add`."""
+trusted proxy header, safe downloads and exports, and `user add`.  (Server-side sessions and shared
+throttling in detail: test_web_sessions.py; the roles, route by route: test_web_roles.py.)"""
 from __future__ import annotations
 
 import io
@@ -149,7 +150,7 @@ def test_exports_never_hold_a_formula(tmp_path):
     inst = Installation(tmp_path, write_config(tmp_path))
     inst.deliver(mail(subject="=HYPERLINK(\"http://evil\")", attachments=[("=cmd.docx", form_docx(FormSpec(), "table"))]))
     inst.cli("run", "--once", now="2025-03-21T12:00:00+01:00")
-    inst.cli("user", "add", USER, stdin=PASSWORD)
+    inst.cli("user", "add", USER, "--role", "admin", stdin=PASSWORD)  # the exports are the admin's
     srv = Server.start(inst)
     try:
         with srv.client() as client:
@@ -176,7 +177,7 @@ def test_login_is_rate_limited(tmp_path):
         srv.stop()
 
 
-WEB_BEHIND_PROXY = '[web]\ntrusted_user_header = "X-Forwarded-User"\ntrusted_proxies = [{}]\n'
+WEB_BEHIND_PROXY = '[web]\ntrusted_user_header = "X-Forwarded-User"\ntrusted_proxies = [{}]\ntrusted_user_role = "sagsbehandler"\n'
 
 
 def test_the_trusted_proxy_header_names_the_user_only_from_a_configured_proxy(tmp_path):
@@ -205,6 +206,8 @@ def test_user_add_reads_the_password_from_stdin_and_keeps_only_an_argon2_hash(in
     with sqlite3.connect(installation.root / "intake.db") as db:
         ((stored,),) = db.execute("SELECT password_hash FROM user WHERE username = 'bent'").fetchall()
     assert stored.startswith("$argon2id$") and "et-langt-kodeord" not in stored
+    with sqlite3.connect(installation.root / "intake.db") as db:
+        assert db.execute("SELECT role FROM user WHERE username = 'bent'").fetchall() == [("sagsbehandler",)]  # the default
     again = installation.cli("user", "add", "bent", stdin="et-andet-kodeord\n", check=False)
     assert again.returncode == 1 and "findes allerede" in again.stderr
     short = installation.cli("user", "add", "kurt", stdin="kort\n", check=False)

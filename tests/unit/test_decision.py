@@ -170,3 +170,38 @@ def test_screen_lets_a_municipality_through():
         automatic = None
 
     assert screen(Facts(), None, Routing(ROUND, True)) is None  # type: ignore[arg-type]
+
+
+def other_reading(name: str = "tilbud.pdf") -> DocumentReading:
+    return DocumentReading(name, "application/pdf", "c" * 64, "other", DocumentText(name, "pdf"))
+
+
+# Answer people, not strangers (issue 11): anyone can write to the round's address and spam forges its
+# From, so only a municipality's address, a mail joining an application, or a mail carrying the form or
+# minutes is answered automatically; anything else waits for the secretariat as "ukendt afsender".
+
+def test_a_stranger_with_an_unrecognised_attachment_is_not_answered_but_assessed():
+    outcome = run(Incoming(ON_TIME, (other_reading(),), sender_known=False), new_application())
+    assert outcome.notice is None and outcome.no_reply == "unknown_sender"
+    assert outcome.assessment is not None and outcome.status == "incomplete"  # in the queue, judged like any other
+
+
+@pytest.mark.parametrize("incoming, standing", [
+    (Incoming(ON_TIME, (other_reading(),), sender_known=True), new_application()),  # a municipality's address
+    (Incoming(ON_TIME, (form_reading(),), sender_known=False), new_application()),  # the form, from a consultant's address
+    (Incoming(ON_TIME, (minutes_reading(),), sender_known=False), new_application()),  # the minutes
+    (Incoming(ON_TIME, (other_reading(),), sender_known=False), joined(form_reading())),  # joins an application
+], ids=["municipal-domain", "form", "minutes", "joins-application"])
+def test_a_known_sender_or_a_recognised_document_is_answered(incoming, standing):
+    outcome = run(incoming, standing)
+    assert outcome.notice is not None and outcome.no_reply == ""
+
+
+def test_a_stranger_writing_to_a_closed_round_gets_no_not_open_notice():
+    outcome = run(Incoming(ON_TIME, (), sender_known=False), new_application(kind="inquiry"), round_open=False)
+    assert outcome.notice is None and outcome.no_reply == "unknown_sender"
+
+
+def test_the_secretariat_can_answer_a_stranger():
+    outcome = run(Incoming(ON_TIME, (other_reading(),), sender_known=False), new_application(), force=True)
+    assert outcome.notice is not None and outcome.notice.kind == "missing_items"

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from bot.engines import SofficeConverter, TesseractEngine, parse_tsv, read_options
-from parsers.documents import ConversionError, OcrError, OcrWord, ReadOptions, extract
+from parsers.documents import ConversionError, OcrError, OcrWord, ReadOptions, extract, problems
 from parsers.documents.legacy import NEEDS_CONVERSION, NOT_CONVERTED
 from parsers.reading import read_document
 from tests.factories.forms import FormSpec, form_docx, form_pdf
@@ -84,15 +84,16 @@ def test_only_the_scanned_page_of_a_pdf_goes_to_the_engine():
 
 def test_without_an_engine_a_scan_is_unreadable_with_the_reason():
     png = read_document("skema.png", "image/png", scanned_png(form_pdf(FormSpec(), "inline"), page=1))
-    assert png.role == "unreadable" and png.problem == "scanningen kan ikke læses: der er ingen tekstgenkendelse (OCR) installeret"
+    assert png.role == "unreadable" and png.problem == problems.scan("skema.png")
+    assert png.detail == "der er ingen tekstgenkendelse (OCR) installeret"  # for the secretariat, not the reply
     pdf = read_document("skema.pdf", "", scanned_pdf(form_pdf(FormSpec(), "inline")))
-    assert pdf.role == "unreadable" and "PDF-filen er en scanning, der ikke kan læses" in pdf.problem and "OCR" in pdf.problem
+    assert pdf.role == "unreadable" and pdf.problem == problems.scan("skema.pdf") and "OCR" in pdf.problem
 
 
 def test_an_engine_that_fails_makes_the_scan_unreadable_with_its_reason():
     reading = read_document("skema.png", "image/png", scanned_png(form_pdf(FormSpec(), "inline"), page=1),
                             options=ReadOptions(ocr=BrokenOcr()))
-    assert reading.role == "unreadable" and reading.problem == "scanningen kan ikke læses: motoren fejlede"
+    assert reading.role == "unreadable" and reading.problem == problems.scan("skema.png") and reading.detail == "motoren fejlede"
 
 
 # --------------------------------------------------------------------------- converter handed in
@@ -116,15 +117,15 @@ def test_an_old_word_file_is_converted_by_the_converter_it_is_given():
     assert reading.form.cvr.value == "55133018" and reading.form.cvr.evidence.file == "Ansøgning.rtf"
 
 
-@pytest.mark.parametrize("converter, reason", [
-    (None, NEEDS_CONVERSION),
-    (FakeConverter(None), NOT_CONVERTED),
-    (FakeConverter(error="LibreOffice kan ikke startes"), "filen kunne ikke konverteres: LibreOffice kan ikke startes"),
+@pytest.mark.parametrize("converter, reason, detail", [
+    (None, NEEDS_CONVERSION, ""),
+    (FakeConverter(None), NOT_CONVERTED, ""),
+    (FakeConverter(error="LibreOffice kan ikke startes"), NOT_CONVERTED, "LibreOffice kan ikke startes"),
 ])
-def test_an_old_word_file_that_is_not_converted_is_unreadable_with_the_reason(converter, reason):
+def test_an_old_word_file_that_is_not_converted_is_unreadable_with_the_reason(converter, reason, detail):
     data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
     reading = read_document("skema.doc", "", data, options=ReadOptions(converter=converter))
-    assert reading.role == "unreadable" and reading.problem == reason
+    assert reading.role == "unreadable" and reading.problem == reason.format(name="skema.doc") and reading.detail == detail
 
 
 # --------------------------------------------------------------------------- parsers leave the process alone

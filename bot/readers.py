@@ -1,0 +1,153 @@
+"""Documents are read in worker processes, each held to a time and a memory limit, so a file that makes
+a reader hang, loop or allocate without end costs that one document ("tog for lang tid" / "for stor")
+and never the service.  The same processes let the intake read the documents of the next mails while it
+decides the current one, so on a backlog the machine's cores read side by side (`bot/intake.py`).
+
+The pool is pebble's (a timeout per task kills and replaces the worker), started lazily on the first
+document.  Workers are forked: they start in milliseconds with the readers already imported, and run
+nothing but `expand` (no database, no logging of their own, so no lock a service thread held at the fork
+matters; a fork server would import the service's main module again in every new worker).  Each worker
+is the leader of its own process group and takes that group (its Tesseract processes) with it when it is
+stopped."""
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+import resource
+import signal
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from pebble import ProcessExpired, ProcessPool
+
+from config.settings import LimitSettings
+from parsers.documents import ReadOptions, problems
+from parsers.reading import Found, expand, unreadable
+
+log = logging.getLogger(__name__)
+
+MEGABYTE = 1024 * 1024
+
+
+
+@dataclass(frozen=True)
+class Read:
+    """Every document of one attachment, and how long the reader took (ms a document)."""
+
+    found: list[Found]
+    ms: int
+
+
+def read_attachment(filename: str, content_type: str, data: bytes, options: ReadOptions) -> Read:
+    """What a worker runs: every document of one attachment (`parsers.reading.expand`)."""
+    start = time.perf_counter()
+    found = expand(filename, content_type, data, options)
+    return Read(found, round((time.perf_counter() - start) * 1000 / max(len(found), 1)))
+
+
+def _start_worker(memory_mb: int) -> None:
+    """In each new worker: its own process group, which SIGTERM (pebble's stop) takes down with it, and
+    the memory limit -- `memory_mb` on top of the address space the worker was forked with (a big parent
+    must not leave a reader no room at all), inherited by the programs it starts."""
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
+    limit = _address_space() + memory_mb * MEGABYTE
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _address_space() -> int:
+    """This process's virtual memory size now (Linux: VmSize in /proc/self/status), 0 if unknown."""
+    try:
+        for line in open("/proc/self/status", encoding="ascii"):
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+# A few lines of a form and of minutes: reading them once loads what the readers load on first use
+# (dateparser's Danish locale alone takes half a second), so a worker forked after it reads its first
+# document as fast as its hundredth.
+WARM_UP = """Ansøgningsskema – Task Force
+Kommune: Slagelse Kommune
+Har kommunen afholdt et indledende møde med Task Forcen? Ja, den 14. januar 2025
+Underskrift: Mette Hansen, direktør
+Referat, Børne- og Ungeudvalget, mødet den 10. februar 2025
+Punkt 4: Ansøgning om Task Force-forløb
+Beslutning: Godkendt.
+"""
+
+
+def warm_up() -> None:
+    expand("opvarmning.txt", "text/plain", WARM_UP.encode("utf-8"))
+
+
+class Reading:
+    """An attachment being read: `result()` waits for it and turns every way a reader can fail into an
+    unreadable document with a Danish reason (the library's own text goes to the log)."""
+
+    def __init__(self, future: concurrent.futures.Future[Read], filename: str, content_type: str, data: bytes,
+                 limits: LimitSettings) -> None:
+        self.future, self.filename, self.content_type, self.data, self.limits = future, filename, content_type, data, limits
+
+    def result(self) -> Read:
+        try:
+            return self.future.result()
+        except concurrent.futures.TimeoutError:
+            problem, detail = problems.too_slow(self.filename, self.limits.reader_seconds), f"stopped after {self.limits.reader_seconds} s"
+            log.warning("%s: læseren stoppet efter %d s", self.filename, self.limits.reader_seconds)
+        except MemoryError:
+            problem, detail = problems.too_much_memory(self.filename, self.limits.reader_memory_mb), "MemoryError"
+            log.warning("%s: læseren løb tør for hukommelse (grænse %d MB)", self.filename, self.limits.reader_memory_mb)
+        except ProcessExpired as exc:  # killed (out of memory in C code) or crashed
+            problem, detail = problems.reader_stopped(self.filename), problems.detail_of(exc)
+            log.warning("%s: læserprocessen døde (%s)", self.filename, exc)
+        except Exception as exc:  # expand handles a bad file itself: this is a bug, logged with its traceback
+            problem, detail = problems.reader_stopped(self.filename), problems.detail_of(exc)
+            log.exception("%s: læseren fejlede", self.filename)
+        return Read([Found(unreadable(self.filename, self.content_type, self.data, problem, detail), self.data)], 0)
+
+
+class Readers:
+    """The reader processes of one service (or command): started at the first `read`, stopped by `close`."""
+
+    live: "weakref.WeakSet[Readers]" = weakref.WeakSet()  # every one not yet collected (tests close them all)
+
+    def __init__(self, options: ReadOptions, limits: LimitSettings = LimitSettings()) -> None:
+        self.options, self.limits = options, limits
+        self._pool: ProcessPool | None = None
+        self._lock = threading.Lock()
+        Readers.live.add(self)
+
+    def read(self, filename: str, content_type: str, data: bytes) -> Reading:
+        """Start reading one attachment; the answer is `Reading.result()`."""
+        future = self._started().schedule(read_attachment, (filename, content_type, data, self.options),
+                                           timeout=self.limits.reader_seconds)
+        return Reading(future, filename, content_type, data, self.limits)
+
+    def _started(self) -> ProcessPool:
+        with self._lock:
+            if self._pool is None or not self._pool.active:
+                warm_up()  # in this process, before the workers are forked from it
+                context: Any = multiprocessing.get_context("fork")
+                self._pool = ProcessPool(max_workers=self.limits.processes, max_tasks=self.limits.documents_per_worker,
+                                         initializer=_start_worker, initargs=(self.limits.reader_memory_mb,), context=context)
+                weakref.finalize(self, _stop, self._pool)  # a Runtime dropped without `close` (tests, scripts)
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                _stop(self._pool)
+                self._pool.join()
+                self._pool = None
+
+
+def _stop(pool: ProcessPool) -> None:
+    pool.stop()  # type: ignore[no-untyped-call]  # pebble's stop() has no annotations
