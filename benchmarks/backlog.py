@@ -240,6 +240,15 @@ def service_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "taskforce_intake"]
 
 
+def _hwm(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"VmHWM:\s+(\d+)", status)
+    return int(found.group(1)) if found else None
+
+
 class Service:
     """`taskforce-intake --verbose run` as a subprocess; its log goes to a file and is scanned for IDLE
     (ready), errors and the pass summaries."""
@@ -298,12 +307,18 @@ class Service:
 
     def peak_rss_kib(self) -> int | None:
         """VmHWM of the running service (its own peak resident set), in KiB."""
-        try:
-            status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        except OSError:
-            return None
-        found = re.search(r"VmHWM:\s+(\d+)", status)
-        return int(found.group(1)) if found else None
+        return _hwm(self.proc.pid)
+
+    def reader_rss_kib(self) -> list[int]:
+        """VmHWM of each of the service's reader processes (its children, bot/readers.py), in KiB: the
+        forked workers share the service's pages until they write, so each counts them too."""
+        children: list[str] = []
+        for task in Path(f"/proc/{self.proc.pid}/task").glob("*"):  # forked by whichever thread read first
+            try:
+                children += (task / "children").read_text().split()
+            except OSError:
+                continue
+        return [kib for kib in (_hwm(int(pid)) for pid in children) if kib]
 
     def stop(self) -> int | None:
         if self.alive():
@@ -492,6 +507,7 @@ def backlog(count: int, sets: list[DocumentSet] | None = None, stall: float = 30
         offset = time.time() - time.perf_counter()
         got = sink.wait_quiet(count, stall, service.alive)
         rss = service.peak_rss_kib()
+        readers = service.reader_rss_kib()
         end = sink.times[got - 1] if got else time.perf_counter()
         code = service.stop()
 
@@ -530,8 +546,9 @@ def backlog(count: int, sets: list[DocumentSet] | None = None, stall: float = 30
             print("  timeline      at 25/50/75/100 % of the run: "
                   + (f"moved {'/'.join(str(sum(t <= m for t in moved.values())) for m in marks)}, " if moved else "")
                   + f"replies {'/'.join(str(sum(t <= m for t in sink.times)) for m in marks)}")
-            print(f"  memory        peak RSS of the service {rss / 1024 if rss else float('nan'):.0f} MiB (VmHWM, read before it was stopped); "
-                  f"exit code {code} after SIGTERM")
+            print(f"  memory        peak RSS of the service {rss / 1024 if rss else float('nan'):.0f} MiB, of its {len(readers)} reader "
+                  f"process(es) {' / '.join(f'{k / 1024:.0f}' for k in readers) or '-'} MiB (VmHWM each, read before it was stopped; "
+                  f"forked, they share the service's pages); exit code {code} after SIGTERM")
         else:
             print(f"  service       0/{count} answered; exit code {code}")
         print(f"  replies       {', '.join(f'{k} {n}' for k, n in kinds.most_common())} (every mail is a complete application: "

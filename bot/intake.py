@@ -68,7 +68,7 @@ def store_incoming(session: Session, rt: Runtime, mail: IncomingMail, now: dt.da
     existing = session.exec(select(Message).where(Message.sha256 == digest)).first()
     if existing is not None:
         return existing, False
-    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(mail.raw)  # the headers only: the body is parsed once, later
+    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(header_block(mail.raw))  # the body is parsed once, later
     stamped = topmost_received(headers)
     when, source = mail.internal_date, "imap-internaldate"
     if when is None:
@@ -84,6 +84,13 @@ def store_incoming(session: Session, rt: Runtime, mail: IncomingMail, now: dt.da
     session.commit()
     session.refresh(row)
     return row, True
+
+
+def header_block(raw: bytes) -> bytes:
+    """The mail up to its first empty line: the stdlib's header parser would otherwise read the whole
+    body line by line only to skip it (a third of a backlog mail's own time)."""
+    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
+    return raw[: min(ends) + 2] if ends else raw
 
 
 def auth_flags(authenticity: SenderAuthentication) -> list[str]:

@@ -196,3 +196,35 @@ def test_the_outbox_holds_only_the_replies_recorded(corpus: Corpus):
         rows = session.exec(select(Reply)).all()
     assert len(corpus.replies) == len([r for r in rows if r.state == "sent"])
     assert all(r.created_at <= NOW + dt.timedelta(seconds=1) for r in rows)
+
+
+def test_no_template_renders_a_library_message_over_the_corpus(corpus: Corpus):
+    """Every reply template (the reminders and closing notices too, which the pass does not send) rendered
+    for every application of the corpus, with its files and their problems and its assessment made again
+    from the stored readings: no library text in any of them."""
+    from bot.applications import load_dossier
+    from bot.assessment import assess
+    from bot.replies import Answered, Notice, ReceivedFile, compose
+    from bot.states import ReplyTemplate
+    from storage.models import Application
+
+    rt = corpus.rt
+    rendered = 0
+    with Session(rt.engine) as session:
+        for app in session.exec(select(Application).where(Application.kind == "application")).all():
+            round_ = next(r for r in rt.settings.rounds if r.id == app.round_id)
+            assessment = assess(load_dossier(session, round_, app), NOW)
+            files = tuple(ReceivedFile(a.filename, a.role, a.problem) for a in session.exec(
+                select(Attachment).join(Message, Attachment.message_id == Message.id).where(Message.application_id == app.id)))
+            first = session.exec(select(Message).where(Message.application_id == app.id).order_by(Message.id)).first()
+            answered = Answered(first.message_id, (), first.sender, first.subject, first.received_at, first.sha256)
+            for template in ReplyTemplate:
+                notice = Notice(kind=template, template=template, dedupe_key=f"t:{app.id}:{template}", round=round_,
+                                reference=app.reference, to="x@slagelse.dk", municipality=app.municipality, assessment=assessment,
+                                files=files, answered=answered)
+                message = compose(rt.templates, notice, rt.settings.timezone, NOW)
+                text = f"{message['Subject']}\n{_body(message)}"
+                found = LIBRARY.search(text)
+                assert found is None, (app.reference, template, found.group(0), text[max(0, found.start() - 200):found.end() + 200])
+                rendered += 1
+    assert rendered >= 9 * 20  # every template, over the corpus's applications

@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from bot.service import run_once
 from config.settings import load_settings
 from storage.files import sha256
-from storage.models import Application, Assessment, Attachment, AuditEvent, Decision, Document, Message, Reply
+from storage.models import Application, Assessment, Attachment, AuditEvent, Decision, Document, InformationRequest, Message, Reply
 from storage.readings import load_reading
 from tests.factories.containers import zip_of
 from tests.factories.forms import FormSpec, form_docx
@@ -216,3 +216,45 @@ def test_the_retention_settings(tmp_path):
         load_settings(write_config(tmp_path, extra="[retention]\nafter_close_days = -1"))
     with pytest.raises(ConfigError, match=r"\[retention\] run_daily_at = 'kl. 3'"):
         load_settings(write_config(tmp_path, extra='[retention]\nrun_daily_at = "kl. 3"'))
+
+
+def test_after_a_reader_upgrade_a_purged_case_is_judged_from_its_kept_facts(inst, rt):
+    """The files are gone, so a newer reader cannot read them again: `reread` and the service's lazy
+    re-read use the newest stored reading, and the web app says the file was deleted."""
+    from starlette.testclient import TestClient
+
+    from bot.reread import reread
+    from tests.web import PASSWORD, USER, add_user, csrf
+    from triage.app import create_app
+
+    raws = _mails(inst, rt)
+    apply_retention(rt, CLOSING_PASS + DAYS + dt.timedelta(minutes=1), "tester")
+    with Session(rt.engine) as session:
+        for row in session.exec(select(Document)).all():  # as if READER_VERSION had been raised since
+            row.reader_version = "0-old"
+            session.add(row)
+        session.commit()
+    later = CLOSING_PASS + DAYS + dt.timedelta(days=2)
+    with Session(rt.engine) as session:  # the secretariat asked for more: the late supplement is accepted and assessed
+        app = session.exec(select(Application).where(Application.reference == "TFB-2025-0001")).one()
+        session.add(InformationRequest(application_id=app.id, text="Send organisationsdiagrammet.", created_at=later))
+        session.commit()
+    report = reread(rt, later)
+    assert "TFB-2025-0001" not in [c.reference for c in report.changed_applications]
+    late = mail(subject="SV: Ansøgning [TFB-2025-0001]", message_id="<a3@slagelse.dk>", in_reply_to="<a1@slagelse.dk>",
+                attachments=[("nyt bilag.txt", "Endnu et bilag.".encode())], received=later)
+    _pass(inst, rt, late, later)
+    with Session(rt.engine) as session:
+        row = _message(session, late)
+        assert (row.state, row.late) == ("processed", "accepted")
+        app = session.exec(select(Application).where(Application.reference == "TFB-2025-0001")).one()
+        latest = session.exec(select(Assessment).where(Assessment.application_id == app.id).order_by(Assessment.id.desc())).first()
+        assert latest.message_id == row.id and latest.status == "complete"  # the form and minutes from their kept facts
+        form = session.exec(select(Attachment).where(Attachment.sha256 == sha256(FORM))).first()
+        first = _message(session, raws["slagelse"])
+    add_user(inst, USER, "laeser")
+    with TestClient(create_app(rt, lambda: later)) as web:
+        web.post("/login", data={"username": USER, "password": PASSWORD, "csrf_token": csrf(web.get("/login").text)})
+        gone = web.get(f"/attachments/{form.id}")
+        assert gone.status_code == 410 and "slettet" in gone.text
+        assert web.get(f"/messages/{first.id}.eml").status_code == 410
