@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from sqlmodel import Session, func, select
 
+from bot.states import AnswerState
 from bot.rules import Dossier, ReceivedDocument
 from config.settings import Round
 from parsers.message import MessageFacts
@@ -136,7 +137,7 @@ def dossier_messages(session: Session, app: Application, before: Message | None 
     """The application's messages that count (not robots', not refused as late, not a supplement held
     because its sender failed authentication), in arrival order."""
     query = select(Message).where(Message.application_id == app.id, Message.kind != "automatic", Message.late != "refused",
-                                  Message.answered != "unauthenticated")
+                                  Message.answered != AnswerState.UNAUTHENTICATED)
     if before is not None:
         query = query.where(Message.id != before.id)
     return list(session.exec(query.order_by(Message.received_at, Message.id)).all())

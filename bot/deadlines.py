@@ -11,6 +11,8 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
+from bot.states import NOT_WRITTEN_TO
+
 from bot.applications import load_dossier
 from bot.assessment import assess
 from bot.intake import answer_from, stored_reader
@@ -40,7 +42,7 @@ def due_reminder(round_: Round, now: dt.datetime) -> dt.datetime | None:
 def _latest_inbound(session: Session, app: Application) -> Message | None:
     return session.exec(select(Message).where(
         Message.application_id == app.id, Message.kind.in_(("application", "supplement")), Message.late != "refused",
-        Message.answered != "unknown_sender",  # a stranger is not reminded (backscatter): the secretariat answers first
+        Message.answered.not_in(NOT_WRITTEN_TO),  # type: ignore[attr-defined]  # a stranger or a spoofed sender: the secretariat answers first
     ).order_by(Message.received_at.desc(), Message.id.desc())).first()
 
 

@@ -7,6 +7,7 @@ again later from the stored copy (bot/quarantine.py) and the loop goes on (Mailm
 column).  Documents are read in reader processes (bot/readers.py), a few mails ahead of the decision."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email.policy
 import hashlib
@@ -26,7 +27,7 @@ from bot.decision import Incoming, Outcome, Standing, decide, opens_attachments,
 from bot.loops import hold_reason, own_address
 from bot.mailboxes import IncomingMail, Mailbox
 from bot.outbox import RetryPolicy
-from bot.readers import Read, Reading
+from bot.readers import MEGABYTE, Read, Reading
 from bot.replies import Answered, Notice, record
 from bot.routing import route
 from bot.states import HELD_FOR_SECRETARIAT, AnswerState, MessageState
@@ -37,8 +38,9 @@ from parsers.message import MessageFacts, header_text, parse_message, topmost_re
 from parsers.authentication import SenderAuthentication, read_authentication
 from parsers.municipalities import by_domain
 from parsers.documents import problems
-from parsers.reading import DocumentReading, Found, is_container, unreadable
+from parsers.reading import DocumentReading, Found, is_container, is_pending, unreadable
 from storage.db import first_start
+from storage.files import sha256
 from storage.models import Application, Attachment, InformationRequest, Message, Reply
 from storage.models import Assessment as AssessmentRow
 from storage.readings import has_reading, newest_reading, store_reading, stored_reading
@@ -64,8 +66,11 @@ class RunSummary:
 def store_incoming(session: Session, rt: Runtime, mail: IncomingMail, now: dt.datetime) -> tuple[Message, bool]:
     """Keep the raw bytes, then a row with the received time.  Returns the row and whether it is new;
     the same bytes seen again (a resend by the mailbox, a re-run) return the existing row."""
-    digest = rt.store.put(mail.raw)
+    digest = sha256(mail.raw)
     existing = session.exec(select(Message).where(Message.sha256 == digest)).first()
+    if existing is not None and existing.state == MessageState.ERASED:
+        return existing, False  # erased for its sender: its bytes are not stored again
+    rt.store.put(mail.raw)
     if existing is not None:
         return existing, False
     headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(header_block(mail.raw))  # the body is parsed once, later
@@ -214,54 +219,73 @@ def _documents(session: Session, rt: Runtime, a: MailAttachment, digest: str, st
     (a stored reading of the same bytes), or read now."""
     if too_large:
         return Read([Found(unreadable(a.filename, a.content_type, a.data, too_large), a.data)], 0)
+    container = is_container(a.filename, a.content_type, a.data)
     if digest in started:
-        return started.pop(digest).result()
-    if not is_container(a.filename, a.content_type, a.data):
+        read = started.pop(digest).result()
+    elif container:
+        read = rt.readers.read(a.filename, a.content_type, a.data, unpack_only=True).result()
+    else:
         before = stored_reading(session, digest)
+        if before is not None:  # the same bytes sent before, maybe under another name: this one's
+            return Read([Found(dataclasses.replace(before, filename=a.filename), a.data)], 0)
+        return rt.readers.read(a.filename, a.content_type, a.data).result()
+    return _unpacked(session, rt, read) if container else read
+
+
+def _unpacked(session: Session, rt: Runtime, unpacked: Read) -> Read:
+    """A container's documents: each one read before from its stored reading, the others read now (all
+    at once in the reader processes)."""
+    waiting: dict[int, Reading] = {}
+    found = list(unpacked.found)
+    for index, item in enumerate(found):
+        if item.data is None or not is_pending(item.reading):
+            continue
+        before = stored_reading(session, item.reading.sha256)
         if before is not None:
-            return Read([Found(before, a.data)], 0)
-    return rt.readers.read(a.filename, a.content_type, a.data).result()
+            found[index] = Found(dataclasses.replace(before, filename=item.reading.filename), item.data)
+        else:
+            waiting[index] = rt.readers.read(item.reading.filename, "", item.data)
+    ms = unpacked.ms
+    for index, reading in waiting.items():
+        read = reading.result()
+        found[index:index + 1] = read.found[:1] or [found[index]]
+        ms = max(ms, read.ms)
+    return Read(found, ms)
 
 
 def oversized(limits: LimitSettings, attachments: Iterable[MailAttachment]) -> dict[str, str]:
     """The attachments not to read, by sha256, with the Danish reason: each one over `attachment_mb`, and
     all of them when together they are over `message_mb` (the sender is asked to split them)."""
-    attachments = list(attachments)
-    total = sum(len(a.data) for a in attachments)
-    out: dict[str, str] = {}
-    for a in attachments:
-        if len(a.data) > limits.attachment_mb * MEGABYTE:
-            out[_sha(a)] = problems.too_large(a.filename, len(a.data), limits.attachment_mb * MEGABYTE)
-        elif total > limits.message_mb * MEGABYTE:
-            out[_sha(a)] = problems.mail_too_large(a.filename, total, limits.message_mb * MEGABYTE)
+    each_limit, mail_limit = limits.attachment_mb * MEGABYTE, limits.message_mb * MEGABYTE
+    readable = [a for a in attachments if len(a.data) <= each_limit]
+    total = sum(len(a.data) for a in readable)  # one video over the limit does not leave the form unread
+    out = {_sha(a): problems.too_large(a.filename, len(a.data), each_limit) for a in attachments if len(a.data) > each_limit}
+    if total > mail_limit:
+        out.update({_sha(a): problems.mail_too_large(a.filename, total, mail_limit) for a in readable})
     return out
-
-
-MEGABYTE = 1024 * 1024
 
 
 def _sha(a: MailAttachment) -> str:
     return hashlib.sha256(a.data).hexdigest()
 
 
-def start_reading(session: Session, rt: Runtime, facts: MessageFacts, received_at: dt.datetime) -> Started:
+def start_reading(session: Session, rt: Runtime, facts: MessageFacts, received_at: dt.datetime, started: Started) -> None:
     """The lookahead: a mail that will be read (routed to a round, no robot, not after the deadline)
     has its attachments handed to the reader processes now, while the mails before it are decided."""
     routing = route(rt.settings.rounds, facts.recipients, received_at)
     if routing.round is None or past_deadline(routing.round, received_at):
-        return {}
+        return
     if screen(facts, own_address(rt.settings, facts.sender), routing) is not None:
-        return {}
+        return
     too_large = oversized(rt.settings.limits, facts.attachments)
-    started: Started = {}
     for a in facts.attachments:
         digest = _sha(a)
         if digest in started or digest in too_large:
             continue
-        if not is_container(a.filename, a.content_type, a.data) and has_reading(session, digest):
+        container = is_container(a.filename, a.content_type, a.data)
+        if not container and has_reading(session, digest):
             continue
-        started[digest] = rt.readers.read(a.filename, a.content_type, a.data)
-    return started
+        started[digest] = rt.readers.read(a.filename, a.content_type, a.data, unpack_only=container)  # a container: unpacked only
 
 
 def stored_reader(session: Session, rt: Runtime, now: dt.datetime) -> Reader:
@@ -325,8 +349,9 @@ def _write(session: Session, rt: Runtime, round_: Round, app: Application, row: 
 
 
 def answer_held(session: Session, rt: Runtime, row: Message, now: dt.datetime) -> Reply | None:
-    """The secretariat sends the reply the bot did not send because the mail arrived before
-    `answer_from` (an imported mailbox) or came from an unknown sender: the reply the bot would send for it, judged over the
+    """The secretariat sends the reply the bot held back (`HELD_FOR_SECRETARIAT`: the mail arrived before
+    `answer_from`, came from an unknown sender, or is a supplement whose sender failed authentication,
+    which is merged into the application by this): the reply the bot would send for it, judged over the
     application as it is now, from the stored readings (nothing is parsed or read again)."""
     if row.answered not in HELD_FOR_SECRETARIAT or row.application_id is None:
         raise ValueError("mailen venter ikke på et svar")
@@ -374,12 +399,12 @@ def _arrive(rt: Runtime, mail: IncomingMail, now: dt.datetime, summary: RunSumma
     with Session(rt.engine) as session:
         row, new = store_incoming(session, rt, mail, now)  # the raw mail is kept before anything else
         summary.stored += int(new)
-        arrival = Arrival(mail, row.id, not new and row.state == "processed")
+        arrival = Arrival(mail, row.id, not new and row.state in (MessageState.PROCESSED, MessageState.ERASED))
         if arrival.processed:
             return arrival
         try:
             arrival.facts = parse_message(mail.raw)
-            arrival.started = start_reading(session, rt, arrival.facts, row.received_at)
+            start_reading(session, rt, arrival.facts, row.received_at, arrival.started)
         except Exception as exc:  # the message's own turn records it as failed
             arrival.failure = exc
         return arrival
@@ -421,6 +446,11 @@ def settle(rt: Runtime, row_id: int, now: dt.datetime, summary: RunSummary, fact
     rolls it back and records the error, the attempt and when to try again, so the loop goes on."""
     with Session(rt.engine) as session:
         row = session.get(Message, row_id)
+        if row is None or row.state in (MessageState.PROCESSED, MessageState.ERASED):  # the same bytes twice in one pass
+            summary.duplicates += 1
+            _cancel(started)
+            return None
+        sha256 = row.sha256
         try:
             if failure is not None:
                 raise failure
@@ -430,14 +460,25 @@ def settle(rt: Runtime, row_id: int, now: dt.datetime, summary: RunSummary, fact
             session.commit()
         except Exception as exc:  # one bad mail must never stop the intake
             session.rollback()
-            log.exception("message %s failed", row.sha256)
-            failed = record_failure(session, rt, row_id, exc, now)
+            log.exception("message %s failed", sha256)
+            _cancel(started)  # its documents started ahead no longer hold a reader process
+            try:
+                failed = record_failure(session, rt, row_id, exc, now)
+            except Exception:  # the database itself is gone: the next pass finds the mail stored, not processed
+                log.exception("message %s: the failure could not be recorded", sha256)
+                summary.failed += 1
+                return None
             summary.failed += 1
             summary.errors.append(f"{failed.mailbox_key or failed.sha256[:12]}: {failed.error}")
             return None
     summary.processed += 1
     summary.replies_queued += int(reply is not None)
     return reply
+
+
+def _cancel(started: Started | None) -> None:
+    for reading in (started or {}).values():
+        reading.cancel()
 
 
 def record_failure(session: Session, rt: Runtime, row_id: int, exc: Exception, now: dt.datetime) -> Message:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, func, select
 
 from bot.overrides import decision_in_force, effective_status, overrides_in_force
-from bot.states import HELD_FOR_SECRETARIAT
+from bot.states import HELD_FOR_SECRETARIAT, AnswerState
 from config.settings import Settings
 from parsers.municipalities import sender_mismatch
 from storage.models import Application, Assessment, Message
@@ -64,7 +64,7 @@ def queue(session: Session, settings: Settings) -> list[QueueItem]:
             unanswered = session.exec(select(func.count()).select_from(Message).where(
                 Message.application_id == app.id, Message.answered.in_(HELD_FOR_SECRETARIAT))).one()  # type: ignore[attr-defined]
             stranger = session.exec(select(Message.id).where(
-                Message.application_id == app.id, Message.answered == "unknown_sender")).first() is not None
+                Message.application_id == app.id, Message.answered == AnswerState.UNKNOWN_SENDER)).first() is not None
             flags = tuple(dict.fromkeys(flag for raw in session.exec(select(Message.auth_flags).where(Message.application_id == app.id))
                                         for flag in json.loads(raw or "[]")))
             checks = json.loads(latest.checks_json) if latest else {}

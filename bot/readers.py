@@ -27,7 +27,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from config.settings import LimitSettings
 from parsers.documents import ReadOptions, problems
-from parsers.reading import Found, expand, unreadable
+from parsers.reading import Found, expand, unpack, unreadable
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,11 @@ class Read:
     ms: int
 
 
-def read_attachment(filename: str, content_type: str, data: bytes, options: ReadOptions) -> Read:
-    """What a worker runs: every document of one attachment (`parsers.reading.expand`)."""
+def read_attachment(filename: str, content_type: str, data: bytes, options: ReadOptions, unpack_only: bool = False) -> Read:
+    """What a worker runs: every document of one attachment (`parsers.reading.expand`), or with
+    `unpack_only` a container's documents unpacked, not read (`parsers.reading.unpack`)."""
     start = time.perf_counter()
-    found = expand(filename, content_type, data, options)
+    found = (unpack if unpack_only else expand)(filename, content_type, data, options)
     return Read(found, round((time.perf_counter() - start) * 1000 / max(len(found), 1)))
 
 
@@ -96,6 +97,10 @@ class Reading:
                  limits: LimitSettings) -> None:
         self.future, self.filename, self.content_type, self.data, self.limits = future, filename, content_type, data, limits
 
+    def cancel(self) -> None:
+        """Not wanted any more (its mail failed): stopped if it has not started, else left to finish."""
+        self.future.cancel()
+
     def result(self) -> Read:
         try:
             return self.future.result()
@@ -125,9 +130,9 @@ class Readers:
         self._lock = threading.Lock()
         Readers.live.add(self)
 
-    def read(self, filename: str, content_type: str, data: bytes) -> Reading:
-        """Start reading one attachment; the answer is `Reading.result()`."""
-        future = self._started().schedule(read_attachment, (filename, content_type, data, self.options),
+    def read(self, filename: str, content_type: str, data: bytes, unpack_only: bool = False) -> Reading:
+        """Start reading one attachment (or only unpacking a container); the answer is `Reading.result()`."""
+        future = self._started().schedule(read_attachment, (filename, content_type, data, self.options, unpack_only),
                                            timeout=self.limits.reader_seconds)
         return Reading(future, filename, content_type, data, self.limits)
 

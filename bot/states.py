@@ -22,12 +22,14 @@ class MessageKind(StrEnum):
 
 class MessageState(StrEnum):
     """`message.state`: stored -> processed | failed (with `message.error`, tried again from the stored
-    copy) -> quarantined (given up after `[mailbox] failed_attempts`, until `taskforce-intake retry`)."""
+    copy) -> quarantined (given up after `[mailbox] failed_attempts`, until `taskforce-intake retry`); a mail
+    erased before it was processed is `erased`."""
 
     STORED = "stored"
     PROCESSED = "processed"
     FAILED = "failed"
     QUARANTINED = "quarantined"
+    ERASED = "erased"  # never processed, then erased for its sender (GDPR art. 17): never processed again
 
 
 class AnswerState(StrEnum):
@@ -44,6 +46,8 @@ class AnswerState(StrEnum):
 
 # the mail whose reply waits for a person: the web app's "send the reply now" (bot.intake.answer_held)
 HELD_FOR_SECRETARIAT = (AnswerState.BEFORE_ANSWER_FROM, AnswerState.UNKNOWN_SENDER, AnswerState.UNAUTHENTICATED)
+# senders the bot writes to only after the secretariat has answered them: no reminder, no closing notice
+NOT_WRITTEN_TO = (AnswerState.UNKNOWN_SENDER, AnswerState.UNAUTHENTICATED)
 
 
 class Lateness(StrEnum):

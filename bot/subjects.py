@@ -47,7 +47,7 @@ EXPORT_ACTION = AuditAction.SUBJECT_EXPORT  # auditevent.action
 ERASE_ACTION = AuditAction.SUBJECT_ERASE
 ERASED_BODY = "(slettet efter anmodning fra afsenderen)"
 CANCELLED = "annulleret: modtageren er slettet efter anmodning (GDPR art. 17)"
-UNPROCESSABLE = "quarantined"  # message.state of an erased mail that was never processed: not retried
+UNPROCESSABLE = MessageState.ERASED  # message.state of an erased mail that was never processed: never processed again
 PSEUDONYM_KEY = "pseudonym_key"  # ServiceState: the HMAC key of the pseudonyms
 log = logging.getLogger(__name__)
 Row = TypeVar("Row", bound=SQLModel)

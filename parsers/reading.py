@@ -158,6 +158,21 @@ def unreadable(filename: str, content_type: str, data: bytes, problem: str, deta
     return _unreadable(filename, fmt, problem, content_type, hashlib.sha256(data).hexdigest(), detail)
 
 
+PENDING = "pending"  # DocumentText.format of a document unpacked from a container but not read (`unpack`)
+
+
+def unpack(filename: str, content_type: str, data: bytes, options: ReadOptions = ReadOptions()) -> list[Found]:
+    """A container's documents with their bytes, each not read but `PENDING` (the service reads those it
+    has no stored reading of); what cannot be unpacked, and a forwarded mail's own text, as `expand` has
+    them."""
+    return expand(filename, content_type, data, options,
+                  lambda sha, name: DocumentReading(name, "", sha, "other", DocumentText(name, PENDING)))
+
+
+def is_pending(reading: DocumentReading) -> bool:
+    return reading.text.format == PENDING
+
+
 def is_container(filename: str, content_type: str, data: bytes) -> bool:
     """A ZIP, forwarded mail, .msg or winmail.dat: `expand` unpacks it instead of reading it."""
     return _container(filename, content_type, data) is not None

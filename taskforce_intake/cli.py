@@ -12,7 +12,6 @@ from typing import Optional, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -167,37 +166,35 @@ def retry(message: str = typer.Argument(..., help="The mail: its number in the w
 
 
 @app.command("queue")
-def queue_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON (the contract's shape)")) -> None:
+def queue_cmd(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (the contract's shape)"),
+    as_csv: bool = typer.Option(False, "--csv", help="Print CSV: one row an application, a column a check"),
+    wide: bool = typer.Option(False, "--wide", help="A column for every check (wider than 80 columns)"),
+) -> None:
     """The triage queue."""
     from bot.queue import failed_mail, queue, unrouted_messages
+    from taskforce_intake.tables import queue_csv, queue_table
 
     config = settings()
     rt = Runtime.open(config)
     with Session(rt.engine) as session:
         items = queue(session, config)
         failed = failed_mail(session)
+        unrouted = unrouted_messages(session)
     if as_json:  # the applications and inquiries, then any mail that failed (kind "message")
         typer.echo(json.dumps([i.to_json(config.timezone) for i in [*items, *failed]], ensure_ascii=False, indent=2))
         return
-    print_queue(items, config)
+    if as_csv:
+        queue_csv(items, config.timezone, sys.stdout)
+        return
+    table = queue_table(items, config.timezone, wide)
+    width = Console(width=1000).measure(table).maximum if wide else None  # --wide: as wide as its columns, whatever the terminal
+    Console(width=width).print(table)
     for f in failed:
         console.print(f"[red]mail {f.id}[/red] fra {escape(f.sender)} ({escape(f.subject[:60])}): {escape(f.reason(config.timezone))}",
                       soft_wrap=True)
-    with Session(rt.engine) as session:
-        unrouted = unrouted_messages(session)
     if unrouted:
         console.print(f"[yellow]{unrouted} mail(s) matched no round's address; they are stored (message.kind = unrouted).[/yellow]")
-
-
-def print_queue(items, config: Settings) -> None:
-    table = Table(title="Triagekø", show_lines=False)
-    for column in ("Reference", "Runde", "Kommune", "Status", "Modtaget", "Mails", "Skema", "Underskrift", "Referat", "Møde"):
-        table.add_column(column)
-    for i in items:
-        checks = [i.checks.get(n, {}).get("status", "") for n in ("application_form", "director_signature", "political_backing", "initial_meeting")]
-        table.add_row(i.reference, i.round, i.municipality or "?", i.status,
-                      i.received_at.astimezone(config.timezone).strftime("%d.%m.%Y %H:%M:%S"), str(i.messages), *checks)
-    Console().print(table)
 
 
 @app.command()

@@ -115,9 +115,9 @@ def close_request(session: Session, app: Application, request_id: int, actor: st
 
 
 def send_held_reply(session: Session, rt: Runtime, app: Application, message_id: int, actor: str, now: dt.datetime) -> Reply | None:
-    """Record the reply the bot held back for mail from before it was switched on (`answer_from`), the
-    way the service records every reply (`bot.intake.answer_held` -> `bot.replies.record`); the caller
-    sends it."""
+    """Record the reply the bot held back (`HELD_FOR_SECRETARIAT`: before `answer_from`, an unknown sender,
+    a supplement whose sender failed authentication), the way the service records every reply
+    (`bot.intake.answer_held` -> `bot.replies.record`); the caller sends it."""
     row = session.get(Message, message_id)
     if row is None or row.application_id != app.id or row.answered not in HELD_FOR_SECRETARIAT:
         raise ActionError("Mailen venter ikke på et svar.")

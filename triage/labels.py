@@ -43,6 +43,7 @@ MESSAGE_STATES: dict[str, str] = {
     MessageState.PROCESSED: "Behandlet",
     MessageState.FAILED: "Behandlingen fejlede; prøves igen",
     MessageState.QUARANTINED: "I karantæne: behandlingen fejlede gentagne gange",
+    MessageState.ERASED: "Slettet efter anmodning fra afsenderen, før den blev behandlet",
 }
 ANSWER_STATES: dict[str, str] = {
     AnswerState.UNDECIDED: "Ikke afgjort endnu",

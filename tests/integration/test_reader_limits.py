@@ -115,7 +115,7 @@ def test_a_reader_that_allocates_without_end_is_stopped_by_the_memory_limit(tmp_
 def test_attachments_over_the_size_limits_are_not_read(tmp_path, monkeypatch):
     handed: list[str] = []
     real = Readers.read
-    monkeypatch.setattr(Readers, "read", lambda self, name, ct, data: (handed.append(name), real(self, name, ct, data))[1])
+    monkeypatch.setattr(Readers, "read", lambda self, name, ct, data, **kw: (handed.append(name), real(self, name, ct, data, **kw))[1])
     inst = _installation(tmp_path, "attachment_mb = 1\nmessage_mb = 2")
     big = os.urandom(3 * 1024 * 1024 // 2)  # 1.5 MB
     inst.deliver(mail(message_id="<one@slagelse.dk>", attachments=[("skema.docx", form_docx(FormSpec(), "table")),
@@ -123,9 +123,15 @@ def test_attachments_over_the_size_limits_are_not_read(tmp_path, monkeypatch):
     halves = [(f"bilag{n}.pdf", os.urandom(800 * 1024)) for n in range(3)]  # 2.4 MB together, each under 1 MB
     inst.deliver(mail(sender="Lone Berg <lobe@aarhus.dk>", message_id="<many@aarhus.dk>", received="2025-03-20 10:01:00",
                       attachments=halves))
+    video = os.urandom(3 * 1024 * 1024)  # over the attachment limit, and alone over the mail's: it does not count
+    inst.deliver(mail(sender="Karsten Lund <kalu@odense.dk>", message_id="<video@odense.dk>", received="2025-03-20 10:02:00",
+                      attachments=[("hilsen.mp4", video), ("ansøgning.docx", form_docx(FormSpec(municipality="Odense Kommune",
+                                                                                                    cvr="35209115"), "table"))]))
     rt = Runtime.open(load_settings(inst.config))
     summary = run_once(rt, at("2025-03-20 10:05:00") + dt.timedelta(seconds=1))
-    assert summary.processed == 2 and summary.failed == 0
+    assert summary.processed == 3 and summary.failed == 0
+    assert _attachment(rt, "ansøgning.docx").role == "application_form"
+    assert _attachment(rt, "hilsen.mp4").problem == "hilsen.mp4 er for stor til at blive læst (3,0 MB; højst 1,0 MB)"
     film = _attachment(rt, "film.pdf")
     assert film.role == "unreadable" and film.problem == "film.pdf er for stor til at blive læst (1,5 MB; højst 1,0 MB)"
     assert film.size == len(big)  # kept as a file all the same

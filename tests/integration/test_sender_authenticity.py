@@ -6,6 +6,7 @@ envelope sender's is flagged.  In-process over Maildirs (`run_once`, as `run --o
 from __future__ import annotations
 
 import datetime as dt
+import email
 
 from sqlmodel import Session, select
 
@@ -104,3 +105,14 @@ def _application_page(rt: Runtime, reference: str) -> str:
     with TestClient(create_app(rt, lambda: at("2025-03-21 09:30:00"))) as web:
         web.post("/login", data={"username": "sofie", "password": PASSWORD, "csrf_token": csrf(web.get("/login").text)})
         return web.get(f"/applications/{reference}").text
+
+
+def test_no_reminder_answers_the_held_supplement(tmp_path):
+    """The reminder goes in the thread of the application's own mail, never to the spoofed one."""
+    inst = _inst(tmp_path)
+    rt = _apply_then_supplement(inst, "mx.sbst.dk")
+    run_once(rt, at("2025-03-22 09:00:05"))  # three days before the deadline: the reminder is due
+    replies = [email.message_from_bytes(raw) for raw in inst.outbox]
+    reminders = [m for m in replies if m["X-Taskforce-Reply"] == "reminder"]
+    assert len(reminders) == 1 and reminders[0]["In-Reply-To"] == "<a@slagelse.dk>"
+    assert not [m for m in replies if m["In-Reply-To"] == "<s@slagelse.dk>"]

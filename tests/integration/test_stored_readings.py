@@ -37,9 +37,9 @@ def reads(monkeypatch) -> Counter:
     counts: Counter = Counter()
     real = Readers.read
 
-    def counting(self, filename, content_type, data):
+    def counting(self, filename, content_type, data, **kwargs):
         counts[filename] += 1
-        return real(self, filename, content_type, data)
+        return real(self, filename, content_type, data, **kwargs)
 
     monkeypatch.setattr(Readers, "read", counting)
     return counts
@@ -141,3 +141,39 @@ def test_a_supplement_refused_as_late_and_a_robots_mail_are_not_read(installatio
     late = [m for m in replies if m["In-Reply-To"] == "<s1@slagelse.dk>"]
     assert [m["X-Taskforce-Reply"] for m in late] == ["late"] and "efter fristen" in late[0]["Subject"]
     assert not [m for m in replies if m["In-Reply-To"] == "<ooo@slagelse.dk>"]
+
+
+def test_the_same_mail_twice_in_one_pass_is_processed_once(installation, reads):
+    """Both copies are fetched into the lookahead before the first is decided: the second is a duplicate."""
+    raw = mail(attachments=[("skema.docx", FORM), ("Referat.pdf", MINUTES)], message_id="<twice@slagelse.dk>")
+    installation.deliver(raw)
+    installation.deliver(raw)
+    rt = _runtime(installation)
+    summary = run_once(rt, at("2025-03-20 10:00:05"))
+    assert (summary.fetched, summary.processed, summary.duplicates) == (2, 1, 1)
+    with Session(rt.engine) as session:
+        assert len(session.exec(select(Attachment)).all()) == 2
+        assert len(session.exec(select(AssessmentRow)).all()) == 1
+    assert len(installation.outbox) == 1 and not list(installation.inbox.keys())
+
+
+def test_a_container_sent_again_is_unpacked_but_its_documents_are_not_read_again(installation, reads):
+    """A ZIP is unpacked in a reader process; each document in it is read only when there is no stored
+    reading of its bytes -- also when the same ZIP comes twice in one pass (the lookahead)."""
+    from tests.factories.containers import zip_of
+
+    bilag = zip_of({"referat.pdf": MINUTES, "skema.docx": FORM})
+    installation.deliver(mail(attachments=[("bilag.zip", bilag)], message_id="<z1@slagelse.dk>", received="2025-03-20 10:00:00"))
+    installation.deliver(mail(subject="SV: Ansøgning [TFB-2025-0001]", message_id="<z2@slagelse.dk>", in_reply_to="<z1@slagelse.dk>",
+                              attachments=[("bilag.zip", bilag)], received="2025-03-20 10:01:00"))
+    rt = _runtime(installation)
+    run_once(rt, at("2025-03-20 10:01:05"))
+    _pass(installation, rt, mail(subject="SV: Ansøgning [TFB-2025-0001]", message_id="<z3@slagelse.dk>", in_reply_to="<z1@slagelse.dk>",
+                                 attachments=[("bilag-igen.zip", bilag)], received="2025-03-21 10:00:00"), "2025-03-21 10:00:00")
+    assert reads["bilag.zip/referat.pdf"] == 1 and reads["bilag.zip/skema.docx"] == 1
+    assert reads["bilag.zip"] == 2 and reads["bilag-igen.zip"] == 1 and not reads["bilag-igen.zip/referat.pdf"]  # unpacked only
+    with Session(rt.engine) as session:
+        app = session.exec(select(Application)).one()
+        assert app.status == "complete"
+        names = sorted(a.filename for a in session.exec(select(Attachment)).all())
+        assert names.count("bilag-igen.zip/referat.pdf") == 1 and names.count("bilag.zip/skema.docx") == 2

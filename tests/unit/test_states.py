@@ -52,7 +52,7 @@ def test_values_are_the_strings_in_rows_json_and_headers():
     assert {m.value for m in states.AttachmentRole} == {"application_form", "minutes", "other", "unreadable", "unread"}
     assert {m.value for m in ReplyState} == {"pending", "claimed", "sending", "sent", "failed", "in_doubt"}
     assert {m.value for m in states.AnswerState} == {"", "auto", "before_answer_from", "not_needed", "held", "unknown_sender", "unauthenticated"}
-    assert {m.value for m in states.MessageState} == {"stored", "processed", "failed", "quarantined"}
+    assert {m.value for m in states.MessageState} == {"stored", "processed", "failed", "quarantined", "erased"}
     assert states.ReplyState.SENT == "sent" and f"{states.Lateness.REFUSED}" == "refused" and str(states.AnswerState.HELD) == "held"
 
 
