@@ -292,24 +292,17 @@ def patch_zip(data: bytes, member: str, *, size: int | None = None, flags: int |
     local header and the central directory (what a crafted archive does; the data stay as they were)."""
     out = bytearray(data)
     name = member.encode()
-    at = 0
-    while (at := out.find(b"PK\x03\x04", at)) >= 0:
-        length = struct.unpack_from("<H", out, at + 26)[0]
-        if bytes(out[at + 30:at + 30 + length]) == name:
-            if size is not None:
-                struct.pack_into("<I", out, at + 22, size)
-            if flags is not None:
-                struct.pack_into("<H", out, at + 6, flags)
-        at += 4
-    at = 0
-    while (at := out.find(b"PK\x01\x02", at)) >= 0:
-        length = struct.unpack_from("<H", out, at + 28)[0]
-        if bytes(out[at + 46:at + 46 + length]) == name:
-            if size is not None:
-                struct.pack_into("<I", out, at + 24, size)
-            if flags is not None:
-                struct.pack_into("<H", out, at + 8, flags)
-        at += 4
+    # (signature, offset of the name's length, of the name, of the unpacked size, of the flags)
+    for signature, length_at, name_at, size_at, flags_at in ((b"PK\x03\x04", 26, 30, 22, 6), (b"PK\x01\x02", 28, 46, 24, 8)):
+        at = 0
+        while (at := out.find(signature, at)) >= 0:
+            length = struct.unpack_from("<H", out, at + length_at)[0]
+            if bytes(out[at + name_at:at + name_at + length]) == name:
+                if size is not None:
+                    struct.pack_into("<I", out, at + size_at, size)
+                if flags is not None:
+                    struct.pack_into("<H", out, at + flags_at, flags)
+            at += 4
     return bytes(out)
 
 
