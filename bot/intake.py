@@ -412,14 +412,20 @@ def _arrive(rt: Runtime, mail: IncomingMail, now: dt.datetime, summary: RunSumma
 
 def arrivals(rt: Runtime, mails: Iterable[IncomingMail], now: dt.datetime, summary: RunSummary) -> Iterator[Arrival]:
     """The mailbox's mails in order, each stored and its documents started a few mails before it is
-    decided (two per reader process), so the reader processes work while the service decides."""
+    decided (two per reader process), so the reader processes work while the service decides.  The
+    mails held ahead are also bounded by size (two of the largest mail `[limits] message_mb` allows), so
+    a run of large mails is not all held in memory at once."""
     window: deque[Arrival] = deque()
-    ahead = 2 * rt.settings.limits.processes
+    ahead, most = 2 * rt.settings.limits.processes, 2 * rt.settings.limits.message_mb * MEGABYTE
+    held = 0
     for mail in mails:
         summary.fetched += 1
         window.append(_arrive(rt, mail, now, summary))
-        if len(window) > ahead:
-            yield window.popleft()
+        held += len(mail.raw)
+        while len(window) > ahead or (len(window) > 1 and held > most):
+            done = window.popleft()
+            held -= len(done.mail.raw)
+            yield done
     while window:
         yield window.popleft()
 

@@ -205,3 +205,4 @@ def test_a_stranger_writing_to_a_closed_round_gets_no_not_open_notice():
 def test_the_secretariat_can_answer_a_stranger():
     outcome = run(Incoming(ON_TIME, (other_reading(),), sender_known=False), new_application(), force=True)
     assert outcome.notice is not None and outcome.notice.kind == "missing_items"
+
