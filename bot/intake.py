@@ -10,11 +10,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import email.policy
-import hashlib
 import json
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
@@ -30,7 +29,7 @@ from bot.outbox import RetryPolicy
 from bot.readers import MEGABYTE, Read, Reading
 from bot.replies import Answered, Notice, record
 from bot.routing import route
-from bot.states import HELD_FOR_SECRETARIAT, AnswerState, MessageState
+from bot.states import HELD_FOR_SECRETARIAT, SETTLED, AnswerState, MessageState
 from bot.runtime import Runtime
 from config.settings import LimitSettings, Round
 from parsers.message import Attachment as MailAttachment
@@ -193,19 +192,18 @@ def _read(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now:
     readings: list[DocumentReading] = []
     new: list[tuple[DocumentReading, int]] = []
     seen: set[str] = set()
-    too_large = oversized(rt.settings.limits, facts.attachments)
-    for a in facts.attachments:
+    for a, too_large in zip(facts.attachments, oversized(rt.settings.limits, facts.attachments)):
         digest = rt.store.put(a.data)
-        read = _documents(session, rt, a, digest, started, too_large.get(digest))
+        read = _documents(session, rt, a, digest, started, too_large)
         for item in read.found:
             reading = item.reading
             if reading.sha256 and reading.sha256 in seen:
                 continue  # mail-parser also surfaces the attachments of a forwarded message/rfc822 part
             seen.add(reading.sha256)
             readings.append(reading)
-            data = item.data if item.data is not None else a.data  # a member that could not be unpacked: its container
+            data = item.data if item.data is not None else a.data  # the attachment itself, or the container of a lost member
             session.add(Attachment(message_id=row.id, filename=reading.filename, content_type=reading.content_type or a.content_type,
-                                   sha256=rt.store.put(data) if item.data is not None else digest, size=len(data),
+                                   sha256=rt.store.put(item.data) if item.data is not None else digest, size=len(data),
                                    role=reading.role, problem=reading.problem or "", problem_detail=reading.detail or None))
             if reading.role != "unreadable":
                 new.append((reading, read.ms))
@@ -218,7 +216,7 @@ def _documents(session: Session, rt: Runtime, a: MailAttachment, digest: str, st
     """One attachment's documents: too large to read, being read already (the lookahead), read before
     (a stored reading of the same bytes), or read now."""
     if too_large:
-        return Read([Found(unreadable(a.filename, a.content_type, a.data, too_large), a.data)], 0)
+        return Read([Found(unreadable(a.filename, a.content_type, a.data, too_large), None)], 0)
     container = is_container(a.filename, a.content_type, a.data)
     if digest in started:
         read = started.pop(digest).result()
@@ -227,7 +225,7 @@ def _documents(session: Session, rt: Runtime, a: MailAttachment, digest: str, st
     else:
         before = stored_reading(session, digest)
         if before is not None:  # the same bytes sent before, maybe under another name: this one's
-            return Read([Found(dataclasses.replace(before, filename=a.filename), a.data)], 0)
+            return Read([Found(dataclasses.replace(before, filename=a.filename), None)], 0)
         return rt.readers.read(a.filename, a.content_type, a.data).result()
     return _unpacked(session, rt, read) if container else read
 
@@ -248,25 +246,20 @@ def _unpacked(session: Session, rt: Runtime, unpacked: Read) -> Read:
     ms = unpacked.ms
     for index, reading in waiting.items():
         read = reading.result()
-        found[index:index + 1] = read.found[:1] or [found[index]]
+        if read.found:  # one document: the member's reading, with the member's bytes (the reader sent none back)
+            found[index] = Found(read.found[0].reading, found[index].data)
         ms = max(ms, read.ms)
     return Read(found, ms)
 
 
-def oversized(limits: LimitSettings, attachments: Iterable[MailAttachment]) -> dict[str, str]:
-    """The attachments not to read, by sha256, with the Danish reason: each one over `attachment_mb`, and
-    all of them when together they are over `message_mb` (the sender is asked to split them)."""
+def oversized(limits: LimitSettings, attachments: Sequence[MailAttachment]) -> list[str | None]:
+    """For each attachment, in order, the Danish reason not to read it, or None: each one over
+    `attachment_mb`, and all of them when together they are over `message_mb` (the sender is asked to
+    split them)."""
     each_limit, mail_limit = limits.attachment_mb * MEGABYTE, limits.message_mb * MEGABYTE
-    readable = [a for a in attachments if len(a.data) <= each_limit]
-    total = sum(len(a.data) for a in readable)  # one video over the limit does not leave the form unread
-    out = {_sha(a): problems.too_large(a.filename, len(a.data), each_limit) for a in attachments if len(a.data) > each_limit}
-    if total > mail_limit:
-        out.update({_sha(a): problems.mail_too_large(a.filename, total, mail_limit) for a in readable})
-    return out
-
-
-def _sha(a: MailAttachment) -> str:
-    return hashlib.sha256(a.data).hexdigest()
+    total = sum(len(a.data) for a in attachments if len(a.data) <= each_limit)  # one video over the limit does not leave the form unread
+    return [problems.too_large(a.filename, len(a.data), each_limit) if len(a.data) > each_limit
+            else problems.mail_too_large(a.filename, total, mail_limit) if total > mail_limit else None for a in attachments]
 
 
 def start_reading(session: Session, rt: Runtime, facts: MessageFacts, received_at: dt.datetime, started: Started) -> None:
@@ -277,15 +270,20 @@ def start_reading(session: Session, rt: Runtime, facts: MessageFacts, received_a
         return
     if screen(facts, own_address(rt.settings, facts.sender), routing) is not None:
         return
-    too_large = oversized(rt.settings.limits, facts.attachments)
-    for a in facts.attachments:
-        digest = _sha(a)
-        if digest in started or digest in too_large:
+    for a, too_large in zip(facts.attachments, oversized(rt.settings.limits, facts.attachments)):
+        digest = sha256(a.data)
+        if too_large or digest in started:
             continue
         container = is_container(a.filename, a.content_type, a.data)
         if not container and has_reading(session, digest):
             continue
         started[digest] = rt.readers.read(a.filename, a.content_type, a.data, unpack_only=container)  # a container: unpacked only
+
+
+def read_again(rt: Runtime, attachment: Attachment) -> DocumentReading | None:
+    """A stored attachment's file read again in a reader process (None: a member that cannot be unpacked)."""
+    found = rt.readers.read(attachment.filename, attachment.content_type, rt.store.get(attachment.sha256)).result().found
+    return next((f.reading for f in found if f.reading.filename == attachment.filename), None)
 
 
 def stored_reader(session: Session, rt: Runtime, now: dt.datetime) -> Reader:
@@ -294,9 +292,7 @@ def stored_reader(session: Session, rt: Runtime, now: dt.datetime) -> Reader:
     def read(attachment: Attachment) -> DocumentReading | None:
         if not rt.store.exists(attachment.sha256):  # deleted by `retention apply`: its kept facts
             return newest_reading(session, attachment.sha256)
-        data = rt.store.get(attachment.sha256)
-        found = rt.readers.read(attachment.filename, attachment.content_type, data).result().found
-        reading = next((f.reading for f in found if f.reading.filename == attachment.filename), None)
+        reading = read_again(rt, attachment)
         if reading is not None and reading.role != "unreadable":
             store_reading(session, reading, 0, now)
         return reading
@@ -399,7 +395,7 @@ def _arrive(rt: Runtime, mail: IncomingMail, now: dt.datetime, summary: RunSumma
     with Session(rt.engine) as session:
         row, new = store_incoming(session, rt, mail, now)  # the raw mail is kept before anything else
         summary.stored += int(new)
-        arrival = Arrival(mail, row.id, not new and row.state in (MessageState.PROCESSED, MessageState.ERASED))
+        arrival = Arrival(mail, row.id, not new and row.state in SETTLED)
         if arrival.processed:
             return arrival
         try:
@@ -452,7 +448,7 @@ def settle(rt: Runtime, row_id: int, now: dt.datetime, summary: RunSummary, fact
     rolls it back and records the error, the attempt and when to try again, so the loop goes on."""
     with Session(rt.engine) as session:
         row = session.get(Message, row_id)
-        if row is None or row.state in (MessageState.PROCESSED, MessageState.ERASED):  # the same bytes twice in one pass
+        if row is None or row.state in SETTLED:  # the same bytes twice in one pass: done by the first
             summary.duplicates += 1
             _cancel(started)
             return None

@@ -48,6 +48,7 @@ def read_attachment(filename: str, content_type: str, data: bytes, options: Read
     `unpack_only` a container's documents unpacked, not read (`parsers.reading.unpack`)."""
     start = time.perf_counter()
     found = (unpack if unpack_only else expand)(filename, content_type, data, options)
+    found = [Found(f.reading, None) if f.data is data else f for f in found]  # the caller has those bytes: not sent back
     return Read(found, round((time.perf_counter() - start) * 1000 / max(len(found), 1)))
 
 
@@ -116,7 +117,7 @@ class Reading:
         except Exception as exc:  # expand handles a bad file itself: this is a bug, logged with its traceback
             problem, detail = problems.reader_stopped(self.filename), problems.detail_of(exc)
             log.exception("%s: læseren fejlede", self.filename)
-        return Read([Found(unreadable(self.filename, self.content_type, self.data, problem, detail), self.data)], 0)
+        return Read([Found(unreadable(self.filename, self.content_type, self.data, problem, detail), None)], 0)  # its own bytes
 
 
 class Readers:

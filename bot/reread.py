@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 
 from bot.applications import load_dossier
 from bot.assessment import assess
+from bot.intake import read_again
 from bot.runtime import Runtime
-from parsers.reading import DocumentReading
 from storage.models import Application, Attachment, Message
 from storage.models import Assessment as AssessmentRow
 from storage.models import Document
@@ -53,12 +53,6 @@ def _latest(session: Session, sha256: str) -> Document | None:
     return session.exec(select(Document).where(Document.sha256 == sha256).order_by(Document.id.desc())).first()
 
 
-def _read_again(rt: Runtime, attachment: Attachment) -> DocumentReading | None:
-    data = rt.store.get(attachment.sha256)
-    found = rt.readers.read(attachment.filename, attachment.content_type, data).result().found  # in a reader process
-    return next((f.reading for f in found if f.reading.filename == attachment.filename), None)
-
-
 def _statuses(checks_json: str) -> dict[str, str]:
     return {name: str(check.get("status", "")) for name, check in json.loads(checks_json).items()}
 
@@ -83,7 +77,7 @@ def reread(rt: Runtime, now: dt.datetime, round_id: str | None = None) -> Reread
                     continue
                 before = _latest(session, attachment.sha256)
                 start = time.perf_counter()
-                reading = _read_again(rt, attachment)
+                reading = read_again(rt, attachment)
                 read_ms = round((time.perf_counter() - start) * 1000)
                 if reading is None:
                     continue  # a member that could not be unpacked: its row says why

@@ -50,6 +50,9 @@ HELD_FOR_SECRETARIAT = (AnswerState.BEFORE_ANSWER_FROM, AnswerState.UNKNOWN_SEND
 NOT_WRITTEN_TO = (AnswerState.UNKNOWN_SENDER, AnswerState.UNAUTHENTICATED)
 
 
+SETTLED = (MessageState.PROCESSED, MessageState.ERASED)  # a stored mail that is never processed (again)
+
+
 class Lateness(StrEnum):
     """`message.late`: a supplement after the deadline."""
 

@@ -130,8 +130,9 @@ def _container(filename: str, content_type: str, data: bytes) -> tuple[str, Call
 
 @dataclass(frozen=True)
 class Found:
-    """One document of an attachment with its own bytes (None when it has none of its own: a member
-    that could not be unpacked), so the service keeps each document inside a container as a file."""
+    """One document of an attachment with its own bytes, so the service keeps each document inside a
+    container as a file.  None: no bytes of its own -- the attachment itself (the service's reader
+    processes do not send back what they were given), or a member that could not be unpacked."""
 
     reading: DocumentReading
     data: bytes | None
