@@ -15,7 +15,7 @@ $(BIN): pyproject.toml
 
 # System packages the tests drive for real (Dovecot, Tesseract, Chromium, PostgreSQL …).
 system:
-	bash scripts/ensure-system.sh
+	bash scripts/ensure-system.sh runtime test
 
 demo: $(BIN)
 	PYTHONPATH=. $(PY) scripts/demo.py

@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from bot.states import NOT_WRITTEN_TO
+from bot.states import NOT_WRITTEN_TO, MessageState
 
 from bot.applications import load_dossier
 from bot.assessment import assess
@@ -84,6 +84,17 @@ def send_reminders(rt: Runtime, now: dt.datetime) -> int:
     return sent
 
 
+STUCK = dt.timedelta(minutes=15)  # a stored mail unprocessed for longer is stuck (it fails and is retried): it holds up no round
+
+
+def _still_to_judge(session: Session, deadline: dt.datetime, now: dt.datetime) -> bool:
+    """A mail received before the deadline is stored but not processed yet: another worker has it in
+    its lookahead (bot/claims.py), or this one will take it on its next pass.  Its round is not closed
+    before it is judged, or its application would stay open and never be closed."""
+    return session.exec(select(Message.id).where(Message.state == MessageState.STORED, Message.received_at <= deadline,
+                                                 Message.stored_at > now - STUCK).limit(1)).first() is not None
+
+
 def close_rounds(rt: Runtime, now: dt.datetime) -> int:
     """Close every round whose deadline has passed: incomplete applications become
     `incomplete_at_deadline` and get a final notice (none for a round that ended before the bot
@@ -95,6 +106,8 @@ def close_rounds(rt: Runtime, now: dt.datetime) -> int:
             key = f"closed:{round_.id}"
             if round_.deadline is None or now <= round_.deadline or session.get(ServiceState, key):
                 continue
+            if _still_to_judge(session, round_.deadline, now):
+                continue  # the next run closes it, once that mail is judged
             for app in _open_applications(session, round_):
                 if app.status == "incomplete":
                     app.status = "incomplete_at_deadline"

@@ -7,11 +7,13 @@ again later from the stored copy (bot/quarantine.py) and the loop goes on (Mailm
 column).  Documents are read in reader processes (bot/readers.py), a few mails ahead of the decision."""
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import email.policy
 import json
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +21,8 @@ from email.parser import BytesHeaderParser
 
 from sqlmodel import Session, select
 
+from bot import claims
+from bot import events
 from bot.applications import (Reader, assign_application, dossier_messages, find_application, message_links, stored_documents,
                               unread_documents)
 from bot.assessment import Assessment
@@ -55,6 +59,7 @@ class RunSummary:
     processed: int = 0
     failed: int = 0
     retried: int = 0  # failed before, tried again from the stored copy (bot/quarantine.py)
+    elsewhere: int = 0  # in hand of another worker (bot/claims.py): left to it, not moved by this one
     replies_queued: int = 0
     replies_sent: int = 0
     closed: int = 0
@@ -64,7 +69,8 @@ class RunSummary:
 
 def store_incoming(session: Session, rt: Runtime, mail: IncomingMail, now: dt.datetime) -> tuple[Message, bool]:
     """Keep the raw bytes, then a row with the received time.  Returns the row and whether it is new;
-    the same bytes seen again (a resend by the mailbox, a re-run) return the existing row."""
+    the same bytes seen again (a resend by the mailbox, a re-run, another worker storing them at the
+    same moment: `claims.insert_new`) return the existing row."""
     digest = sha256(mail.raw)
     existing = session.exec(select(Message).where(Message.sha256 == digest)).first()
     if existing is not None and existing.state == MessageState.ERASED:
@@ -84,10 +90,10 @@ def store_incoming(session: Session, rt: Runtime, mail: IncomingMail, now: dt.da
                   auth_verdict=authenticity.verdict, auth_flags=json.dumps(auth_flags(authenticity), ensure_ascii=False),
                   subject=header_text(headers, "Subject")[:500], sender=header_text(headers, "From")[:300],
                   message_id=header_text(headers, "Message-ID")[:500])  # findable before it is processed
-    session.add(row)
-    session.commit()
-    session.refresh(row)
-    return row, True
+    inserted = claims.insert_new(session, row)
+    if inserted is None:  # another worker stored the same bytes a moment ago
+        return session.exec(select(Message).where(Message.sha256 == digest)).one(), False
+    return inserted, True
 
 
 def header_block(raw: bytes) -> bytes:
@@ -139,6 +145,7 @@ def _process(session: Session, rt: Runtime, row: Message, facts: MessageFacts, n
     round_ = routing.round
     opened = _worth_reading(session, round_, row, facts)
     documents = _read(session, rt, row, facts, now, started) if opened else _keep(session, rt, row, facts)
+    claims.decide_alone(session, round_.id)  # one decision per round at a time across workers, till the commit
     assignment = assign_application(session, round_, row, facts, list(documents) if opened else [], now,
                                     with_documents=None if opened else True)
     standing = _standing(session, assignment.application, assignment.created, row, stored_reader(session, rt, now))
@@ -207,8 +214,11 @@ def _read(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now:
                                    role=reading.role, problem=reading.problem or "", problem_detail=reading.detail or None))
             if reading.role != "unreadable":
                 new.append((reading, read.ms))
-    for reading, read_ms in new:  # written once all are read
-        store_reading(session, reading, read_ms, now)
+    # written once all are read, in the order of their digests (two workers writing the same two new
+    # documents wait for each other in one order, never in a deadlock); the same document read by
+    # another worker at once is kept once
+    for reading, read_ms in sorted(new, key=lambda item: item[0].sha256):
+        claims.first_writer(session, lambda: store_reading(session, reading, read_ms, now))  # noqa: B023 - called at once
     return tuple(readings)
 
 
@@ -351,6 +361,7 @@ def answer_held(session: Session, rt: Runtime, row: Message, now: dt.datetime) -
     application as it is now, from the stored readings (nothing is parsed or read again)."""
     if row.answered not in HELD_FOR_SECRETARIAT or row.application_id is None:
         raise ValueError("mailen venter ikke på et svar")
+    claims.decide_alone(session, row.round_id or "")
     app = session.get(Application, row.application_id)
     round_ = next(r for r in rt.settings.rounds if r.id == app.round_id)
     first = session.exec(select(Message.id).where(Message.application_id == app.id, Message.kind != "automatic")
@@ -406,13 +417,19 @@ def _arrive(rt: Runtime, mail: IncomingMail, now: dt.datetime, summary: RunSumma
         return arrival
 
 
+def lookahead(limits: LimitSettings) -> int:
+    """How many mails are stored and started ahead of the one being decided (two per reader process);
+    also how many a worker claims from a shared mailbox at once (bot/claims.py)."""
+    return 2 * limits.processes
+
+
 def arrivals(rt: Runtime, mails: Iterable[IncomingMail], now: dt.datetime, summary: RunSummary) -> Iterator[Arrival]:
     """The mailbox's mails in order, each stored and its documents started a few mails before it is
     decided (two per reader process), so the reader processes work while the service decides.  The
     mails held ahead are also bounded by size (two of the largest mail `[limits] message_mb` allows), so
     a run of large mails is not all held in memory at once."""
     window: deque[Arrival] = deque()
-    ahead, most = 2 * rt.settings.limits.processes, 2 * rt.settings.limits.message_mb * MEGABYTE
+    ahead, most = lookahead(rt.settings.limits), 2 * rt.settings.limits.message_mb * MEGABYTE
     held = 0
     for mail in mails:
         summary.fetched += 1
@@ -427,30 +444,47 @@ def arrivals(rt: Runtime, mails: Iterable[IncomingMail], now: dt.datetime, summa
 
 
 def intake(rt: Runtime, mailbox: Mailbox, now: dt.datetime, summary: RunSummary,
-           replied: Callable[[], None] | None = None) -> None:
+           replied: Callable[[], None] | None = None, settled: Callable[[], None] | None = None) -> None:
     """Store and process everything the mailbox holds; move each mail out once it is stored and
     settled (processed, or failed and kept for a retry from the stored copy: it never blocks the mail
     after it).  `replied` is told each time a mail's reply row is committed (the pass sends it without
-    waiting for the rest of a backlog)."""
+    waiting for the rest of a backlog), `settled` each time a mail is done with, answered or not.  A
+    mail another worker has in hand is left in the mailbox for that worker to move: if it dies, the
+    mail is still there for the next pass."""
     for arrival in arrivals(rt, mailbox.fetch(), now, summary):
         if arrival.processed:
             summary.duplicates += 1
         else:
+            elsewhere = summary.elsewhere
             reply = settle(rt, arrival.row_id, now, summary, arrival.facts, arrival.started, arrival.failure)
+            if summary.elsewhere > elsewhere:
+                continue
         mailbox.done(arrival.mail.key)
         if not arrival.processed and replied is not None and reply is not None:
             replied()
+        if settled is not None:
+            settled()
 
 
 def settle(rt: Runtime, row_id: int, now: dt.datetime, summary: RunSummary, facts: MessageFacts | None = None,
-           started: Started | None = None, failure: Exception | None = None) -> Reply | None:
-    """One stored message processed in its own transaction.  An unexpected failure (Mailman's shunt)
-    rolls it back and records the error, the attempt and when to try again, so the loop goes on."""
+           started: Started | None = None, failure: Exception | None = None, due: dt.datetime | None = None) -> Reply | None:
+    """One stored message processed in its own transaction, which holds the row (`claims.take_message`):
+    a row another worker holds is skipped and left to it (`summary.elsewhere`), its documents started
+    ahead are cancelled; with `due` (bot/quarantine.py) also a failed one that is no longer due (another
+    worker has just tried it again).  An unexpected failure (Mailman's shunt) rolls it back and records the error,
+    the attempt and when to try again, so the loop goes on."""
+    began = time.perf_counter()
+    _finished(started)
     with Session(rt.engine) as session:
-        row = session.get(Message, row_id)
+        row = claims.take_message(session, row_id, due)
+        if row is None and session.get(Message, row_id) is not None:  # another worker is processing it
+            summary.elsewhere += 1
+            _cancel(started)
+            return None
         if row is None or row.state in SETTLED:  # the same bytes twice in one pass: done by the first
             summary.duplicates += 1
             _cancel(started)
+            events.message_settled(rt.engine, row_id, "duplicate", began)
             return None
         sha256 = row.sha256
         try:
@@ -472,10 +506,21 @@ def settle(rt: Runtime, row_id: int, now: dt.datetime, summary: RunSummary, fact
                 return None
             summary.failed += 1
             summary.errors.append(f"{failed.mailbox_key or failed.sha256[:12]}: {failed.error}")
+            events.message_settled(rt.engine, row_id, "failed", began)
             return None
+    events.message_settled(rt.engine, row_id, "processed", began)
     summary.processed += 1
     summary.replies_queued += int(reply is not None)
     return reply
+
+
+def _finished(started: Started | None) -> None:
+    """Waits for the documents the lookahead started before the row and its locks are taken, so a long
+    read (a scan's OCR) never holds the transaction open -- nor, on PostgreSQL, the other workers'
+    deadline jobs waiting for "no mail in hand" (bot/claims.py).  Only a container's members and a
+    re-read after a reader upgrade are still read inside it."""
+    if started:
+        concurrent.futures.wait([reading.future for reading in started.values()])
 
 
 def _cancel(started: Started | None) -> None:
@@ -485,9 +530,13 @@ def _cancel(started: Started | None) -> None:
 
 def record_failure(session: Session, rt: Runtime, row_id: int, exc: Exception, now: dt.datetime) -> Message:
     """The error kept on the message; tried again with backoff (the outbox's policy, with the mailbox's
-    `failed_*` settings), quarantined after the last attempt."""
+    `failed_*` settings), quarantined after the last attempt.  The row is locked again first: after the
+    rollback another worker may have taken it, and what it settled is kept."""
     settings = rt.settings.mailbox
-    row = session.get(Message, row_id)
+    row = claims.lock_message(session, row_id)
+    if row is not None and row.state in SETTLED:
+        session.rollback()
+        return row
     row.attempts = (row.attempts or 0) + 1
     row.error = f"{type(exc).__name__}: {exc}"[:2000]
     if row.attempts >= settings.failed_attempts:

@@ -61,32 +61,43 @@ class FlushResult:
         return iter((self.sent, self.failed))
 
 
-def _set(engine: Engine, reply_id: int, only_if: ReplyState | None = None, **values: object) -> bool:
-    """One atomic state change, committed at once; with `only_if` it happens only from that state."""
+IN_DOUBT = ("afsendelsen blev afbrudt efter at mailen var overdraget til SMTP-serveren; "
+            "den er måske sendt. Kontrollér og send manuelt om nødvendigt")
+
+
+def _set(engine: Engine, reply_id: int, only_if: str | None = None, claimed_before: dt.datetime | None = None,
+         **values: object) -> bool:
+    """One atomic state change, committed at once; with `only_if` it happens only from that state, with
+    `claimed_before` only while the claim is older than that (safe across processes: a concurrent
+    UPDATE of the same row waits for the first and then finds the condition false)."""
     stmt = update(Reply).where(Reply.id == reply_id)
     if only_if:
         stmt = stmt.where(Reply.state == only_if)
+    if claimed_before is not None:
+        stmt = stmt.where(Reply.claimed_at < claimed_before)
     with engine.begin() as conn:
         return conn.execute(stmt.values(**values)).rowcount == 1
 
 
 def recover(engine: Engine, now: dt.datetime, policy: RetryPolicy) -> int:
-    """Rows whose flusher died: a dead claim goes back to pending, a dead send is in doubt."""
+    """Rows whose flusher died: a dead claim goes back to pending, a dead send is in doubt.  Each change
+    is conditional on the row still being the stale one that was read (state and lease), so two workers
+    recovering at once, or one recovering while another has just re-claimed the row, never undo a
+    newer claim or a `sent` (every state change in this module is such an atomic UPDATE ... WHERE)."""
     stale = now - LEASE
     with Session(engine) as session:
-        dead = session.exec(select(Reply).where(Reply.state.in_((ReplyState.CLAIMED, ReplyState.SENDING)), Reply.claimed_at < stale)).all()
-        doubtful = 0
-        for reply in dead:
-            if reply.state == ReplyState.CLAIMED or policy.in_doubt == "resend":
-                reply.error = "afbrudt under afsendelse; sendes igen" if reply.state == ReplyState.SENDING else reply.error
-                reply.state, reply.claimed_at = ReplyState.PENDING, None
-            else:
-                reply.state, doubtful = ReplyState.IN_DOUBT, doubtful + 1
-                reply.error = ("afsendelsen blev afbrudt efter at mailen var overdraget til SMTP-serveren; "
-                               "den er måske sendt. Kontrollér og send manuelt om nødvendigt")
-                log.error("reply %s in doubt: %s", reply.message_id, reply.error)
-            session.add(reply)
-        session.commit()
+        dead = session.exec(select(Reply.id, Reply.state, Reply.message_id).where(
+            Reply.state.in_((ReplyState.CLAIMED, ReplyState.SENDING)), Reply.claimed_at < stale)).all()
+    doubtful = 0
+    for reply_id, state, message_id in dead:
+        if state == ReplyState.CLAIMED:
+            _set(engine, reply_id, only_if=state, claimed_before=stale, state=ReplyState.PENDING, claimed_at=None)
+        elif policy.in_doubt == "resend":
+            _set(engine, reply_id, only_if=state, claimed_before=stale, state=ReplyState.PENDING, claimed_at=None,
+                 error="afbrudt under afsendelse; sendes igen")
+        elif _set(engine, reply_id, only_if=state, claimed_before=stale, state=ReplyState.IN_DOUBT, error=IN_DOUBT):
+            doubtful += 1
+            log.error("reply %s in doubt: %s", message_id, IN_DOUBT)
     return doubtful
 
 
@@ -120,18 +131,51 @@ def flush(engine: Engine, delivery: Delivery, now: dt.datetime, policy: RetryPol
             attempts = reply.attempts + 1
             if not _set(engine, reply_id, only_if=ReplyState.PENDING, state=ReplyState.CLAIMED, claimed_at=now, attempts=attempts):
                 continue  # another flusher took it
+            claim = Claim(engine, reply_id, attempts)
             try:
-                delivery.send(reply.raw, reply.sender, [reply.to],
-                              on_data=lambda: _set(engine, reply_id, only_if=ReplyState.CLAIMED, state=ReplyState.SENDING))
+                delivery.send(reply.raw, reply.sender, [reply.to], on_data=claim.sending)
+            except ClaimLost:
+                log.warning("reply %s: another flusher took it over before DATA; not sent from here", reply.message_id)
             except DeliveryError as exc:
                 failed += 1
                 give_up = exc.permanent or attempts >= policy.max_attempts
-                _set(engine, reply_id, state=ReplyState.FAILED if give_up else ReplyState.PENDING, error=str(exc)[:1000],
-                     next_attempt_at=None if give_up else policy.next_attempt(attempts, now), claimed_at=None)
+                claim.end(state=ReplyState.FAILED if give_up else ReplyState.PENDING, error=str(exc)[:1000],
+                          next_attempt_at=None if give_up else policy.next_attempt(attempts, now), claimed_at=None)
                 log.warning("reply %s not delivered (attempt %d): %s", reply.message_id, attempts, exc)
                 if isinstance(exc, DeliveryUnavailable):
                     break
             else:
-                _set(engine, reply_id, state=ReplyState.SENT, sent_at=now, error="", next_attempt_at=None)
+                claim.end(state=ReplyState.SENT, sent_at=now, error="", next_attempt_at=None)
                 sent += 1
     return FlushResult(sent, failed, in_doubt)
+
+
+class ClaimLost(Exception):
+    """Raised before DATA when the row is no longer this flusher's (recovered as stale and claimed again
+    by another one): the mail is not handed over, so it goes out once."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One flusher's claim on a reply row.  Each claim counts an attempt, so `attempts` tells this claim
+    from a later one: every change this flusher makes is conditional on it, and one whose row was
+    recovered and claimed again meanwhile (a pass longer than `LEASE`, a paused process) changes nothing."""
+
+    engine: Engine
+    reply_id: int
+    attempts: int
+
+    def _update(self, states: tuple[str, ...], **values: object) -> bool:
+        stmt = update(Reply).where(Reply.id == self.reply_id, Reply.attempts == self.attempts, Reply.state.in_(states))
+        with self.engine.begin() as conn:
+            return conn.execute(stmt.values(**values)).rowcount == 1
+
+    def sending(self) -> None:
+        """Just before DATA: from here the server may have the mail."""
+        if not self._update((ReplyState.CLAIMED,), state=ReplyState.SENDING):
+            raise ClaimLost(self.reply_id)
+
+    def end(self, **values: object) -> None:
+        """The outcome, unless another claim has the row by now; a send recovered as in doubt meanwhile
+        (`recover` judged the claim dead) is set right, since this flusher knows how it ended."""
+        self._update((ReplyState.CLAIMED, ReplyState.SENDING, ReplyState.IN_DOUBT), **values)

@@ -25,12 +25,13 @@ def due(session: Session, now: dt.datetime) -> list[int]:
 
 
 def retry_due(rt: Runtime, now: dt.datetime, summary: RunSummary, replied: Callable[[], None] | None = None) -> None:
-    """Each due message processed again, in its own transaction, oldest first."""
+    """Each due message processed again, in its own transaction, oldest first; one that another worker
+    is retrying, or has just retried (no longer due), is left to it (`settle(due=...)`)."""
     with Session(rt.engine) as session:
         ids = due(session, now)
     for row_id in ids:
         summary.retried += 1
-        if settle(rt, row_id, now, summary) is not None and replied is not None:
+        if settle(rt, row_id, now, summary, due=now) is not None and replied is not None:
             replied()
 
 
@@ -56,6 +57,9 @@ def retry(rt: Runtime, message_id: int, now: dt.datetime) -> tuple[Message, Repl
         row = session.get(Message, message_id)
         if row is None or row.state not in (MessageState.FAILED, MessageState.QUARANTINED, MessageState.STORED):
             raise ValueError("mailen er allerede behandlet" if row is not None else "mailen findes ikke")
-    reply = settle(rt, message_id, now, RunSummary())
+    summary = RunSummary()
+    reply = settle(rt, message_id, now, summary)
+    if summary.elsewhere:
+        raise ValueError("en anden proces (en af tjenestens workers) behandler mailen lige nu; se resultatet i køen om lidt")
     with Session(rt.engine) as session:
         return session.get(Message, message_id), reply

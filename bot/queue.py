@@ -34,6 +34,12 @@ class QueueItem:
     unknown_sender: bool = False  # a mail of it waits as "ukendt afsender" (no automatic reply: bot/decision.py)
     sender_flags: tuple[str, ...] = ()  # a failed sender authentication, a From/envelope mismatch (Danish)
 
+    def check_statuses(self) -> dict[str, str]:
+        """Each check's status as the queue shows it: the secretariat's override where there is one."""
+        statuses = {name: str(check.get("status", "")) for name, check in self.checks.items()}
+        statuses.update({name: override["status"] for name, override in self.overrides.items()})
+        return statuses
+
     def to_json(self, tz: dt.tzinfo) -> dict[str, object]:
         return {
             "reference": self.reference, "round": self.round, "kind": self.kind, "municipality": self.municipality,

@@ -21,7 +21,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -32,6 +32,7 @@ from parsers.reading import Found, expand, unpack, unreadable
 log = logging.getLogger(__name__)
 
 MEGABYTE = 1024 * 1024
+T = TypeVar("T")
 
 
 
@@ -52,11 +53,14 @@ def read_attachment(filename: str, content_type: str, data: bytes, options: Read
     return Read(found, round((time.perf_counter() - start) * 1000 / max(len(found), 1)))
 
 
-def _start_worker(memory_mb: int) -> None:
+def _start_worker(memory_mb: int, niceness: int = 0) -> None:
     """In each new worker: its own process group, which SIGTERM (pebble's stop) takes down with it, and
     the memory limit -- `memory_mb` on top of the address space the worker was forked with (a big parent
-    must not leave a reader no room at all), inherited by the programs it starts."""
+    must not leave a reader no room at all), inherited by the programs it starts; `niceness` lowers the
+    priority of work that may wait (the evidence pictures) below the reading of new mail."""
     os.setpgid(0, 0)
+    if niceness:
+        os.nice(niceness)
     signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
     limit = _address_space() + memory_mb * MEGABYTE
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -125,8 +129,11 @@ class Readers:
 
     live: "weakref.WeakSet[Readers]" = weakref.WeakSet()  # every one not yet collected (tests close them all)
 
-    def __init__(self, options: ReadOptions, limits: LimitSettings = LimitSettings()) -> None:
+    def __init__(self, options: ReadOptions, limits: LimitSettings = LimitSettings(), processes: int | None = None,
+                 niceness: int = 0) -> None:
+        """`processes`: default `[limits]` (the cores); `niceness`: see `_start_worker`."""
         self.options, self.limits = options, limits
+        self.processes, self.niceness = processes or limits.processes, niceness
         self._pool: ProcessPool | None = None
         self._lock = threading.Lock()
         Readers.live.add(self)
@@ -137,13 +144,21 @@ class Readers:
                                            timeout=self.limits.reader_seconds)
         return Reading(future, filename, content_type, data, self.limits)
 
+    def run(self, task: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+        """Run other work on documents in the same processes, under the same time and memory limits
+        (bot/pictures.py renders the evidence pictures so): the future raises what `task` raised, or
+        `concurrent.futures.TimeoutError` / `pebble.ProcessExpired` when the worker was stopped."""
+        future: concurrent.futures.Future[T] = self._started().schedule(task, args, timeout=self.limits.reader_seconds)
+        return future
+
     def _started(self) -> ProcessPool:
         with self._lock:
             if self._pool is None or not self._pool.active:
                 warm_up()  # in this process, before the workers are forked from it
                 context: Any = multiprocessing.get_context("fork")
-                self._pool = ProcessPool(max_workers=self.limits.processes, max_tasks=self.limits.documents_per_worker,
-                                         initializer=_start_worker, initargs=(self.limits.reader_memory_mb,), context=context)
+                self._pool = ProcessPool(max_workers=self.processes, max_tasks=self.limits.documents_per_worker,
+                                         initializer=_start_worker, initargs=(self.limits.reader_memory_mb, self.niceness),
+                                         context=context)
                 weakref.finalize(self, _stop, self._pool)  # a Runtime dropped without `close` (tests, scripts)
             return self._pool
 

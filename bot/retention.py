@@ -44,7 +44,7 @@ from bot.states import AuditAction, MessageState, ReplyState
 from config.settings import Settings
 from parsers.message import parse_message
 from storage.files import FileStore, sha256
-from storage.models import Application, Attachment, AuditEvent, Decision, Document, InquiryAnswered, Message, Reply, ServiceState
+from storage.models import Application, Attachment, AuditEvent, Decision, Document, InquiryAnswered, Message, Picture, Reply, ServiceState
 from storage.readings import dump_reading, load_reading
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ class Removal:
     bytes: int = 0
     shared: list[str] = field(default_factory=list)  # files kept because a message still kept refers to them
     readings: int = 0  # document readings reduced to their facts
+    pictures: int = 0  # evidence pictures and viewer pages of the documents whose files went (bot/pictures.py)
     replies: list[int] = field(default_factory=list)  # reply ids whose raw bytes went
     pending_replies: list[int] = field(default_factory=list)  # not sent yet: kept until they are
 
@@ -99,7 +100,8 @@ class Removal:
 
     def counts(self) -> dict[str, int]:
         return {"messages": len(self.messages), "files": len(self.blobs), "bytes": self.bytes, "shared_files_kept": len(self.shared),
-                "readings": self.readings, "replies": len(self.replies), "pending_replies_kept": len(self.pending_replies)}
+                "readings": self.readings, "pictures": self.pictures, "replies": len(self.replies),
+                "pending_replies_kept": len(self.pending_replies)}
 
 
 def sent_files(raw: bytes) -> set[str]:
@@ -181,6 +183,7 @@ class Purge:
                     message.body, message.links = self.marker, "[]"
                     session.add(message)
         self.removal.readings = self._readings(session, documents - kept, dry_run)
+        self.removal.pictures = self._pictures(session, documents & gone, dry_run)
         for reply in replies:
             if reply.state not in SETTLED_REPLIES:
                 self.removal.pending_replies.append(reply.id or 0)
@@ -207,6 +210,22 @@ class Purge:
                     row.reading = reduced
                     session.add(row)
         return changed
+
+    def _pictures(self, session: Session, digests: set[str], dry_run: bool) -> int:
+        """The pictures of documents whose files go: they show the same content (a signature, a page).
+        Their images go with them unless a picture of a document kept shows the very same image."""
+        rows = [p for batch in chunks(sorted(digests)) for p in session.exec(select(Picture).where(col(Picture.document_sha256).in_(batch)))]
+        images = {p.image_sha256 for p in rows if p.image_sha256}
+        shown = {i for batch in chunks(sorted(images)) for i, d in session.exec(select(Picture.image_sha256, Picture.document_sha256).where(
+            col(Picture.image_sha256).in_(batch))) if d not in digests}
+        leaving = sorted(i for i in images - shown if self.store.exists(i))
+        self._files += leaving
+        self.removal.blobs += leaving
+        self.removal.bytes += sum(self.store.path(i).stat().st_size for i in leaving)
+        if not dry_run:
+            for row in rows:
+                session.delete(row)
+        return sum(1 for p in rows if p.image_sha256)
 
     def delete_files(self) -> int:
         """After the commit: the files no kept message refers to."""

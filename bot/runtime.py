@@ -12,8 +12,11 @@ from bot.readers import Readers
 from bot.replies import environment
 from config.settings import Settings
 from parsers.documents import ReadOptions
-from storage.db import make_engine, migrate
+from storage.db import make_engine
 from storage.files import FileStore
+from storage.schema import prepare
+
+PAINTER_NICENESS = 10
 
 
 @dataclass
@@ -24,17 +27,25 @@ class Runtime:
     templates: Environment
     options: ReadOptions
     readers: Readers
+    painters: Readers  # one process below the readers' priority: the evidence pictures (bot/pictures.py) wait, new mail does not
 
     @classmethod
     def open(cls, settings: Settings, options: ReadOptions | None = None) -> "Runtime":
-        """`options`: the readers' engines (default: this installation's, `bot.engines.read_options`)."""
+        """`options`: the readers' engines (default: this installation's, `bot.engines.read_options`).
+        An empty database is created at the newest schema; one made before migrations, an older or a
+        newer one raises storage.schema.SchemaError (Danish: which command to run), before anything starts."""
         engine = make_engine(settings.database_url)
-        migrate(engine)
+        try:
+            prepare(engine)
+        except Exception:
+            engine.dispose()
+            raise
         options = options if options is not None else read_options(settings.trust_roots)
         return cls(settings, engine, FileStore(settings.files), environment(settings.templates), options,
-                   Readers(options, settings.limits))
+                   Readers(options, settings.limits), Readers(options, settings.limits, processes=1, niceness=PAINTER_NICENESS))
 
     def close(self) -> None:
         """Stops the reader processes and closes the database's connections."""
         self.readers.close()
+        self.painters.close()
         self.engine.dispose()

@@ -1,4 +1,7 @@
-"""One pass of the service: intake from the mailbox, then delivery of every recorded reply that is due."""
+"""One pass of the service: intake from the mailbox, then delivery of every recorded reply that is due.
+
+Several `run` processes may share one PostgreSQL database and one mailbox: what keeps them from doing a
+mail or a reply twice is in bot/claims.py (and the outbox's atomic claims, bot/outbox.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,13 +11,15 @@ from typing import Callable
 
 from sqlmodel import Session, select
 
+from bot.claims import MailClaims, no_mail_in_hand, recorded_first_start
 from bot.deadlines import close_rounds, send_reminders
-from bot.intake import RunSummary, intake
+from bot.health import record_poll
+from bot.intake import RunSummary, intake, lookahead
 from bot.runtime import Runtime
 from bot.mailboxes import Mailbox, open_mailbox
 from bot.outbox import send_pending
+from bot.pictures import make_pictures
 from bot.quarantine import retry_due
-from storage.db import first_start
 from storage.models import Message
 
 
@@ -29,7 +34,11 @@ def processed_keys(rt: Runtime) -> Callable[[str], bool]:
 
 
 def open_service_mailbox(rt: Runtime, stop: threading.Event | None = None) -> Mailbox:
-    return open_mailbox(rt.settings.mailbox, known=processed_keys(rt), stop=stop)
+    """The configured mailbox; over IMAP with claims, so other workers on the same mailbox and
+    database take the mails this one does not have in hand (no-ops on SQLite)."""
+    settings = rt.settings.mailbox
+    claims = MailClaims(rt.engine, f"{settings.username}@{settings.host}:{settings.port}/{settings.folder}", lookahead(rt.settings.limits))
+    return open_mailbox(settings, known=processed_keys(rt), stop=stop, claims=claims)
 
 
 def deliver(rt: Runtime, now: dt.datetime, summary: RunSummary) -> None:
@@ -39,6 +48,9 @@ def deliver(rt: Runtime, now: dt.datetime, summary: RunSummary) -> None:
         summary.errors.append(f"{result.failed} svar kunne ikke afleveres (prøves igen senere eller er afvist)")
     if result.in_doubt:
         summary.errors.append(f"{result.in_doubt} svar blev afbrudt under afsendelsen og er måske sendt: kontrollér dem")
+
+
+PROGRESS_SECONDS = 10.0
 
 
 class Pacer:
@@ -54,29 +66,43 @@ class Pacer:
             self.last = time.monotonic()
 
 
-def run_pass(rt: Runtime, mailbox: Mailbox, now: dt.datetime) -> RunSummary:
+def run_pass(rt: Runtime, mailbox: Mailbox, now: dt.datetime, progress: Callable[[], None] | None = None) -> RunSummary:
     """Intake over an open mailbox (its replies sent as it goes), the failed mail that is due again,
-    then delivery of the rest."""
+    then delivery of the rest.  `progress` is told as mails are done during a long pass, at most every
+    `PROGRESS_SECONDS` (the scheduler records a poll: /healthz does not call a worker stale while it
+    takes in a large backlog, answered or not)."""
     summary = RunSummary()
-    with Session(rt.engine) as session:
-        first_start(session, now)  # the default `answer_from`: mail from before the bot ran is not answered
-    pacer = Pacer(lambda: deliver(rt, now, summary))
-    intake(rt, mailbox, now, summary, replied=pacer)
+    recorded_first_start(rt.engine, now)  # the default `answer_from`: mail from before the bot ran is not answered
+    began = time.monotonic()
+
+    def later() -> dt.datetime:
+        """`now` moved on by the time the pass has taken: a send's claim (its lease, bot/outbox.py) and
+        its `sent_at` are stamped when they happen, not when a long pass began."""
+        return now + dt.timedelta(seconds=time.monotonic() - began)
+
+    pacer = Pacer(lambda: deliver(rt, later(), summary))
+    intake(rt, mailbox, now, summary, replied=pacer, settled=Pacer(progress, every=PROGRESS_SECONDS) if progress else None)
     retry_due(rt, now, summary, replied=pacer)  # mail that failed before, from its stored copy
     deadlines(rt, now, summary)
-    deliver(rt, now, summary)
+    deliver(rt, later(), summary)
     return summary
 
 
 def deadlines(rt: Runtime, now: dt.datetime, summary: RunSummary) -> None:
-    """After the intake, so mail received before the deadline is judged before the round closes."""
-    summary.closed += close_rounds(rt, now)
-    summary.reminders += send_reminders(rt, now)
+    """After the intake, so mail received before the deadline is judged before the round closes; with
+    no mail in hand in any worker (`claims.no_mail_in_hand`), so another worker's mail received before
+    the deadline is judged first too, and two workers never record the same notice."""
+    with no_mail_in_hand(rt.engine):
+        summary.closed += close_rounds(rt, now)
+        summary.reminders += send_reminders(rt, now)
 
 
 def run_once(rt: Runtime, now: dt.datetime) -> RunSummary:
     mailbox = open_service_mailbox(rt)
     try:
-        return run_pass(rt, mailbox, now)
+        summary = run_pass(rt, mailbox, now)
+        record_poll(rt.engine, now)
+        make_pictures(rt, now)  # after the replies went out: evidence pictures never delay one
+        return summary
     finally:
         mailbox.close()

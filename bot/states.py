@@ -129,6 +129,10 @@ class ReplyKind(StrEnum):
     CLOSING = "closing"
     NOT_OPEN = "not_open"
     INFORMATION_REQUEST = "information_request"
+    # the decision letters, written from the template of their own name and edited by the secretariat
+    DECISION_APPROVED = "decision_approved"
+    DECISION_DECLINED = "decision_declined"
+    DECISION_WAITING_LIST = "decision_waiting_list"
 
 
 class ReplyTemplate(StrEnum):
@@ -145,6 +149,9 @@ class ReplyTemplate(StrEnum):
     INFORMATION_REQUEST = "information_request"
     SUPPLEMENT_RECEIVED = "supplement_received"
     LATE_SUPPLEMENT = "late_supplement"
+    DECISION_APPROVED = "decision_approved"
+    DECISION_DECLINED = "decision_declined"
+    DECISION_WAITING_LIST = "decision_waiting_list"
 
 
 class AssessedReply(StrEnum):
@@ -189,6 +196,8 @@ class AuditAction(StrEnum):
     INFORMATION_REQUEST = "information_request"
     INFORMATION_REQUEST_CLOSED = "information_request_closed"
     HELD_REPLY_SENT = "held_reply_sent"
+    SCORE = "score"  # the secretariat's scoring of the guideline's weighing criteria (bot/steering.py)
+    DECISION_LETTER = "decision_letter"  # a decision letter recorded and sent
     EXPORT = "export"
     DOWNLOAD = "download"
     RETENTION = "retention"  # `retention apply` deleted personal data (bot/retention.py)

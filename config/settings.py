@@ -1,17 +1,22 @@
 """Loading and validating the TOML settings.  Errors name the file and the key, so an operator can fix
-them without reading code.  Secrets may come from `*_FILE` keys or environment variables."""
+them without reading code.  Secrets may come from `*_FILE` keys or environment variables (`SECRETS`),
+and any key from a `TASKFORCE_INTAKE__SECTION__KEY` variable (`apply_environment`)."""
 from __future__ import annotations
 
 import datetime as dt
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 CONFIG_ENV = "TASKFORCE_INTAKE_CONFIG"
 Programme = Literal["boern-unge", "handicap"]
@@ -74,7 +79,7 @@ class MailboxSettings:
     port: int = 993
     tls: Literal["none", "ssl", "starttls"] = "ssl"
     username: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)
     folder: str = "INBOX"
     done_folder: str = "Behandlet"
     answer_from: dt.datetime | None = None
@@ -108,7 +113,7 @@ class DeliverySettings:
     port: int = 587
     tls: Literal["none", "ssl", "starttls"] = "starttls"
     username: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)
     auth: Literal["password", "xoauth2"] = "password"
     oauth: OAuthSettings = OAuthSettings()
     ca_file: Path | None = None
@@ -181,7 +186,7 @@ class RetentionSettings:
 class Settings:
     source: str
     timezone: ZoneInfo
-    database_url: str
+    database_url: str = field(repr=False)  # may carry the database password ([storage] password)
     files: Path
     mailbox: MailboxSettings
     delivery: DeliverySettings
@@ -193,6 +198,7 @@ class Settings:
     trust_roots: tuple[bytes, ...] = field(default=(), repr=False)  # [signatures] trust_roots, the files' bytes
     retention: RetentionSettings = RetentionSettings()
     limits: LimitSettings = LimitSettings()
+    monitoring: "MonitoringSettings" = field(default_factory=lambda: MonitoringSettings())
 
 
 class _Section:
@@ -202,19 +208,29 @@ class _Section:
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: [{name}] skal være en tabel")
         self.source, self.name, self.data = source, name, data
+        self.origins: dict[str, str] = getattr(data, "origins", {})  # set by apply_environment
+        self.texts: dict[str, str] = getattr(data, "texts", {})  # the variables' own text, for a key that is text
 
     def where(self, key: str) -> str:
-        return f"{self.source}: [{self.name}] {key}"
+        origin = f" (fra miljøvariablen {self.origins[key]})" if key in self.origins else ""
+        return f"{self.source}: [{self.name}] {key}{origin}"
 
     def str(self, key: str, default: str | None = None, choices: tuple[str, ...] = ()) -> str:
         value = self.data.get(key, default)
         env_file = self.data.get(f"{key}_file")
         if env_file:
-            value = Path(env_file).read_text(encoding="utf-8").strip()
+            try:
+                value = Path(env_file).read_text(encoding="utf-8").strip()
+            except (OSError, TypeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else "skal være et filnavn"
+                raise ConfigError(f"{self.where(key + '_file')} = {env_file!r}: filen kan ikke læses ({reason})") from None
         if value is None:
             raise ConfigError(f"{self.where(key)} mangler")
+        if not isinstance(value, str) and key in self.texts:
+            value = self.texts[key]  # TASKFORCE_INTAKE__MAILBOX__USERNAME=12345 is the text "12345", not a number
         if not isinstance(value, str):
-            raise ConfigError(f"{self.where(key)} skal være tekst, ikke {value!r}")
+            shown = "en værdi" if key in SECRET_KEYS else repr(value)  # a secret is never printed
+            raise ConfigError(f"{self.where(key)} skal være tekst, ikke {shown}")
         if choices and value not in choices:
             raise ConfigError(f"{self.where(key)} = {value!r}: skal være en af {', '.join(choices)}")
         return value
@@ -247,29 +263,42 @@ class _Section:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
-def _secret(section: _Section, key: str, env: str) -> str:
-    """A secret from the config, its `<key>_file`, or the environment (`env`, `env_FILE`)."""
-    if os.environ.get(env):
-        return os.environ[env]
-    if os.environ.get(env + "_FILE"):
-        return Path(os.environ[env + "_FILE"]).read_text(encoding="utf-8").strip()
+def _secret(section: _Section, key: str) -> str:
+    """A secret: `key` or `<key>_file`; its environment variables (`SECRETS`) were merged in before by
+    `apply_environment`, so the TOML need not hold it and an error names the variable it came from."""
     return section.str(key, "")
 
 
-def _oauth(section: _Section, env: str) -> OAuthSettings:
+def _database_url(storage: _Section, base: Path) -> str:
+    """`[storage] url` with `[storage] password` (TASKFORCE_INTAKE_DATABASE_PASSWORD[_FILE]) put in by
+    sqlalchemy, which escapes what a URL cannot hold as it is (@ : / % …)."""
+    url = storage.str("url", f"sqlite:///{base / 'var' / 'intake.db'}")
+    password = _secret(storage, "password")
+    if not password:
+        return url
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"{storage.where('url')} = {url!r}: ikke en database-URL, fx postgresql+psycopg://intake@db:5432/intake") from None
+    if parsed.get_backend_name() == "sqlite":
+        raise ConfigError(f"{storage.where('password')}: en SQLite-database har ingen adgangskode; fjern den, eller brug en PostgreSQL-URL")
+    return parsed.set(password=password).render_as_string(hide_password=False)
+
+
+def _oauth(section: _Section) -> OAuthSettings:
     return OAuthSettings(
         tenant_id=section.str("tenant_id", ""),
         client_id=section.str("client_id", ""),
-        client_secret=_secret(section, "client_secret", env),
+        client_secret=_secret(section, "client_secret"),
         authority=section.str("authority", OAuthSettings.authority),
         scope=section.str("scope", OAuthSettings.scope),
     )
 
 
-def _connection(section: _Section, base: Path, env: str) -> dict:
+def _connection(section: _Section, base: Path) -> dict:
     """The keys IMAP and SMTP share: auth, OAuth app, CA file, timeout."""
     auth = section.str("auth", "password", ("password", "xoauth2"))
-    oauth = _oauth(section, env)
+    oauth = _oauth(section)
     if auth == "xoauth2" and not (oauth.tenant_id and oauth.client_id and oauth.client_secret):
         raise ConfigError(f"{section.where('auth')} = 'xoauth2' kræver tenant_id, client_id og client_secret")
     return {"auth": auth, "oauth": oauth, "ca_file": section.path("ca_file", base) if "ca_file" in section.data else None,
@@ -369,7 +398,7 @@ def parse_settings(data: dict, source: str, base: Path) -> Settings:
     return Settings(
         source=source,
         timezone=tz,
-        database_url=storage.str("url", f"sqlite:///{base / 'var' / 'intake.db'}"),
+        database_url=_database_url(storage, base),
         files=storage.path("files", base) if "files" in storage.data else base / "var" / "files",
         mailbox=MailboxSettings(
             kind=mailbox_kind,  # type: ignore[arg-type]
@@ -378,7 +407,7 @@ def parse_settings(data: dict, source: str, base: Path) -> Settings:
             port=mailbox.int("port", 993),
             tls=mailbox.str("tls", "ssl", ("none", "ssl", "starttls")),  # type: ignore[arg-type]
             username=mailbox.str("username", ""),
-            password=_secret(mailbox, "password", "TASKFORCE_INTAKE_IMAP_PASSWORD"),
+            password=_secret(mailbox, "password"),
             folder=mailbox.str("folder", "INBOX"),
             done_folder=mailbox.str("done_folder", "Behandlet"),
             answer_from=mailbox.time("answer_from", tz, required=False),
@@ -392,7 +421,7 @@ def parse_settings(data: dict, source: str, base: Path) -> Settings:
             failed_retry_seconds=mailbox.int("failed_retry_seconds", MailboxSettings.failed_retry_seconds),
             failed_retry_max_seconds=mailbox.int("failed_retry_max_seconds", MailboxSettings.failed_retry_max_seconds),
             trusted_authserv_id=_authserv_ids(mailbox),
-            **_connection(mailbox, base, "TASKFORCE_INTAKE_IMAP_CLIENT_SECRET"),
+            **_connection(mailbox, base),
         ),
         delivery=DeliverySettings(
             kind=delivery_kind,  # type: ignore[arg-type]
@@ -401,22 +430,23 @@ def parse_settings(data: dict, source: str, base: Path) -> Settings:
             port=delivery.int("port", 587),
             tls=delivery.str("tls", "starttls", ("none", "ssl", "starttls")),  # type: ignore[arg-type]
             username=delivery.str("username", ""),
-            password=_secret(delivery, "password", "TASKFORCE_INTAKE_SMTP_PASSWORD"),
+            password=_secret(delivery, "password"),
             retry_seconds=delivery.int("retry_seconds", 60),
             retry_max_seconds=delivery.int("retry_max_seconds", 3600),
             max_attempts=delivery.int("max_attempts", 12),
             in_doubt=delivery.str("in_doubt", "hold", ("hold", "resend")),  # type: ignore[arg-type]
             flush_seconds=delivery.int("flush_seconds", 30),
-            **_connection(delivery, base, "TASKFORCE_INTAKE_SMTP_CLIENT_SECRET"),
+            **_connection(delivery, base),
         ),
         rounds=rounds,
         templates=Path(templates) if isinstance(templates, str) else None,
-        secret_key=_secret(top, "secret_key", "TASKFORCE_INTAKE_SECRET_KEY"),
+        secret_key=_secret(top, "secret_key"),
         web=_web(source, data.get("web", {})),
         loops=_loops(source, data.get("loops", {}), rounds),
         trust_roots=_trust_roots(source, data.get("signatures", {}), base),
         limits=_limits(source, data.get("limits", {})),
         retention=_retention(source, data.get("retention", {})),
+        monitoring=_monitoring(source, data.get("monitoring", {}), data.get("mailbox", {})),
     )
 
 
@@ -431,6 +461,38 @@ def _retention(source: str, data: object) -> RetentionSettings:
     except ValueError:
         raise ConfigError(f"{s.where('run_daily_at')} = {at!r}: forventede fx \"03:00\"") from None
     return RetentionSettings(after_close_days=days, run_daily_at=daily)
+
+
+@dataclass(frozen=True)
+class MonitoringSettings:
+    """`[monitoring]` (bot/health.py, bot/metrics.py, bot/logs.py): the service is unhealthy when its last
+    successful mailbox poll is older than `poll_stale_seconds` (0, the default: not watched -- an
+    operator sets the limit where workers run, deploy/intake.example.toml does; a web app alone, a demo
+    or a replayed clock must not read as a dead service);
+    `metrics_token`, when set, is the Bearer token /metrics asks for; `log_format` "text" for a terminal,
+    "json" (one object a line) for a log collector."""
+
+    poll_stale_seconds: int = 0
+    metrics_token: str = field(default="", repr=False)
+    log_format: Literal["text", "json"] = "text"
+
+
+def _monitoring(source: str, data: object, mailbox_data: object) -> MonitoringSettings:
+    """The limit must be longer than the longest quiet wait between two polls: `[mailbox] idle_seconds`
+    with IMAP IDLE, else `poll_seconds`; a shorter one would call an idle mailbox dead."""
+    s, mailbox = _Section(source, "monitoring", data), _Section(source, "mailbox", mailbox_data)
+    stale = s.int("poll_stale_seconds", MonitoringSettings.poll_stale_seconds)
+    idles = mailbox.str("kind", "maildir") == "imap" and mailbox.data.get("idle", True) is not False
+    wait_key = "idle_seconds" if idles else "poll_seconds"
+    wait = mailbox.int(wait_key, getattr(MailboxSettings, wait_key))
+    if stale < 0 or 0 < stale <= wait:
+        raise ConfigError(f"{s.where('poll_stale_seconds')} = {stale}: skal være 0 (slået fra) eller længere end "
+                          f"[mailbox] {wait_key} ({wait} sekunder), ellers kaldes en stille postkasse død")
+    return MonitoringSettings(
+        poll_stale_seconds=stale,
+        metrics_token=_secret(s, "metrics_token"),
+        log_format=s.str("log_format", "text", ("text", "json")),  # type: ignore[arg-type]
+    )
 
 
 def _limits(source: str, data: object) -> LimitSettings:
@@ -475,12 +537,126 @@ def _trust_roots(source: str, data: object, base: Path) -> tuple[bytes, ...]:
     return tuple(roots)
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
+# -- the environment: secrets and per-environment overrides, merged into the TOML data before it is validated
+
+ENV_PREFIX = "TASKFORCE_INTAKE__"  # TASKFORCE_INTAKE__SECTION__KEY, or TASKFORCE_INTAKE__KEY for a top-level key
+SECRETS: dict[str, tuple[str, str]] = {  # variable (and variable_FILE, a Docker secret) -> ([section], key)
+    "TASKFORCE_INTAKE_IMAP_PASSWORD": ("mailbox", "password"),
+    "TASKFORCE_INTAKE_IMAP_CLIENT_SECRET": ("mailbox", "client_secret"),
+    "TASKFORCE_INTAKE_SMTP_PASSWORD": ("delivery", "password"),
+    "TASKFORCE_INTAKE_SMTP_CLIENT_SECRET": ("delivery", "client_secret"),
+    "TASKFORCE_INTAKE_SECRET_KEY": ("", "secret_key"),
+    "TASKFORCE_INTAKE_DATABASE_PASSWORD": ("storage", "password"),
+    "TASKFORCE_INTAKE_METRICS_TOKEN": ("monitoring", "metrics_token"),
+}
+
+
+SECRET_KEYS = frozenset(key for _, key in SECRETS.values())  # password, client_secret, secret_key, metrics_token
+
+
+def _keys(settings: type, *more: str, without: tuple[str, ...] = ()) -> frozenset[str]:
+    return frozenset({f.name for f in fields(settings)} - set(without) | set(more))
+
+
+_OAUTH_KEYS = tuple(f.name for f in fields(OAuthSettings))
+KNOWN_KEYS: dict[str, frozenset[str]] = {  # "" = the top level; [[rounds]] are not per environment
+    "": frozenset({"timezone", "templates", "secret_key"}),
+    "storage": frozenset({"url", "files", "password"}),
+    "mailbox": _keys(MailboxSettings, *_OAUTH_KEYS, without=("oauth",)),
+    "delivery": _keys(DeliverySettings, *_OAUTH_KEYS, without=("oauth",)),
+    "web": _keys(WebSettings),
+    "loops": _keys(LoopSettings),
+    "limits": _keys(LimitSettings),
+    "retention": _keys(RetentionSettings),
+    "monitoring": _keys(MonitoringSettings),
+    "signatures": frozenset({"trust_roots"}),
+}
+
+
+class _EnvTable(dict):
+    """A TOML table with keys set from the environment; `origins` (key -> variable) lets `_Section.where`
+    say where a wrong value came from, `texts` keeps each variable's own text (a key that is text takes
+    it as written: a password `493817` or `"abc"` stays what was typed)."""
+
+    origins: dict[str, str]
+    texts: dict[str, str]
+
+
+def _toml_value(text: str) -> object:
+    """`993` -> 993, `true` -> True, `"x"` -> "x", `["a", "b"]` -> a list; anything else is the text itself."""
+    if "\n" in text:
+        return text
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _override_target(variable: str, data: dict) -> tuple[str, str]:
+    """([section], key) of one TASKFORCE_INTAKE__… variable, or a ConfigError naming it."""
+    parts = variable.removeprefix(ENV_PREFIX).lower().split("__")
+    if len(parts) > 2 or not all(parts):
+        raise ConfigError(f"miljøvariablen {variable}: skriv {ENV_PREFIX}SEKTION__NØGLE, fx {ENV_PREFIX}MAILBOX__HOST")
+    section, key = ("", parts[0]) if len(parts) == 1 else (parts[0], parts[1])
+    table = data.get(section, {}) if section else data
+    if (section or key) == "rounds":
+        raise ConfigError(f"miljøvariablen {variable}: [[rounds]] sættes kun i konfigurationsfilen")
+    if section and (section not in KNOWN_KEYS and section not in data or not isinstance(table, dict)):
+        raise ConfigError(f"miljøvariablen {variable}: der er ingen sektion [{section}] (kendte: {', '.join(k for k in KNOWN_KEYS if k)})")
+    if not section and (key in KNOWN_KEYS or isinstance(data.get(key), dict)):
+        raise ConfigError(f"miljøvariablen {variable}: [{key}] er en sektion; navngiv nøglen, fx {ENV_PREFIX}{key.upper()}__…")
+    known = KNOWN_KEYS.get(section, frozenset()) | set(table)
+    if key not in known and not (key.endswith("_file") and key.removesuffix("_file") in known):
+        where = f"[{section}]" if section else "øverste niveau"
+        raise ConfigError(f"miljøvariablen {variable}: {where} har ingen nøgle {key!r} (kendte: {', '.join(sorted(known))})")
+    return section, key
+
+
+def _assignments(env: Mapping[str, str], data: dict) -> list[tuple[str, str, str, object, str]]:
+    """(variable, section, key, value, text) in rising precedence: overrides, then each secret's _FILE,
+    then the secret.  A secret's value is its text as it is (never read as a TOML number or string)."""
+    found: list[tuple[str, str, str, object, str]] = []
+    for variable, text in sorted(env.items()):
+        if variable.startswith(ENV_PREFIX) and text:
+            section, key = _override_target(variable, data)
+            found.append((variable, section, key, text if key in SECRET_KEYS else _toml_value(text), text))
+    for variable, (section, key) in SECRETS.items():
+        for name, target in ((variable + "_FILE", key + "_file"), (variable, key)):
+            if env.get(name):
+                found.append((name, section, target, env[name], env[name]))
+    return found
+
+
+def apply_environment(data: dict, env: Mapping[str, str]) -> dict:
+    """The TOML data with the environment's secrets (`SECRETS`) and overrides (`ENV_PREFIX`) merged in,
+    ready for `parse_settings`; `data` itself is left as it was.  An empty variable counts as unset.
+    A key set here replaces both `key` and `key_file` of the file (the environment wins)."""
+    merged = _EnvTable(data)
+    merged.origins, merged.texts = dict(getattr(data, "origins", {})), dict(getattr(data, "texts", {}))
+    for variable, section, key, value, text in _assignments(env, data):
+        if section:
+            table = merged.get(section, {})
+            if not isinstance(table, _EnvTable):
+                table = _EnvTable(table)
+                table.origins, table.texts = {}, {}
+                merged[section] = table
+        else:
+            table = merged
+        twin = key.removesuffix("_file") if key.endswith("_file") else f"{key}_file"
+        table.pop(twin, None)
+        table[key] = value
+        table.origins[key], table.texts[key] = variable, text
+    return merged
+
+
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """The settings file given (or named by TASKFORCE_INTAKE_CONFIG), else the embedded default:
-    SQLite and Maildirs under ./var and the example rounds of config/rounds/."""
-    chosen = path or os.environ.get(CONFIG_ENV)
+    SQLite and Maildirs under ./var and the example rounds of config/rounds/; with the environment
+    (`env`, default os.environ) merged in by `apply_environment`."""
+    env = os.environ if env is None else env
+    chosen = path or env.get(CONFIG_ENV)
     if not chosen:
-        return parse_settings({}, "indbygget standard", Path.cwd())
+        return parse_settings(apply_environment({}, env), "indbygget standard", Path.cwd())
     file = Path(chosen)
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -488,4 +664,4 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise ConfigError(f"{file}: filen findes ikke") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: ikke gyldig TOML ({exc})") from None
-    return parse_settings(data, str(file), file.resolve().parent)
+    return parse_settings(apply_environment(data, env), str(file), file.resolve().parent)

@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite drives for real, when they are absent.
+# Installs the Debian packages of the named lists (scripts/packages/<list>.txt) when they are absent.
+# The one install script: `make system` runs it with `runtime test`, the Dockerfile with `runtime`
+# (and `office` with --build-arg WITH_LIBREOFFICE=true), so CI installs what the image installs.
 # Idempotent and quiet when everything is there already.
+#   usage: ensure-system.sh [LIST ...]     (default: runtime test)
 set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+lists=("$@")
+[ ${#lists[@]} -eq 0 ] && lists=(runtime test)
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in $(grep -v '^#' "$(dirname "$0")/system-packages.txt"); do
-  have "$pkg" || need+=("$pkg")
+for list in "${lists[@]}"; do
+  file="$here/packages/$list.txt"
+  if [ ! -f "$file" ]; then
+    echo "unknown package list '$list' (have: $(cd "$here/packages" && ls *.txt | sed 's/\.txt$//' | tr '\n' ' '))" >&2
+    exit 2
+  fi
+  for pkg in $(grep -v '^#' "$file"); do
+    have "$pkg" || need+=("$pkg")
+  done
 done
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

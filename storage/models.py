@@ -265,6 +265,21 @@ class Decision(SQLModel, table=True):
     created_at: dt.datetime = TZ(nullable=False)
 
 
+class Score(SQLModel, table=True):
+    """The secretariat's scoring of one of the guideline's five weighing criteria (bot/steering.py
+    `Criterion`) for one application, for the steering group.  Every scoring is kept; the newest row of
+    a criterion is the one in force.  `value` 1–5 (higher weighs for the application) or NULL:
+    "ikke vurderet", which is not a low score and counts in no total."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    criterion: str  # bot.steering.Criterion
+    value: Optional[int] = None
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    actor: str
+    created_at: dt.datetime = TZ(nullable=False)
+
+
 class InquiryAnswered(SQLModel, table=True):
     """An inquiry (a question, not an application) the secretariat has answered."""
 
@@ -282,4 +297,25 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(index=True)
     action: str  # login | override | note | information_request | decision | inquiry_answered | export | download
     detail: str = Field(default="", sa_column=Column(Text))
+    created_at: dt.datetime = TZ(nullable=False)
+
+
+class Picture(SQLModel, table=True):
+    """A picture of a document made from its stored reading (bot/pictures.py, after the reply): a
+    cited place highlighted and cropped (`purpose` signature | decision | evidence, `key` names the
+    citation: parsers.pictures.citation_key) or a page for the viewer (`page`, key ""), the PNG in the
+    file store under `image_sha256`.  One row with purpose `done` and the readers' version as its key
+    (no image) says the document's pictures were made, also when there were none to make (a Word file)
+    or rendering failed (`problem`), so no pass renders a document twice."""
+
+    __table_args__ = (UniqueConstraint("document_sha256", "purpose", "page", "key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    document_sha256: str = Field(index=True)
+    purpose: str  # signature | decision | evidence | page | done
+    page: int = 0
+    key: str = ""
+    image_sha256: Optional[str] = None
+    width: int = 0
+    height: int = 0
+    problem: str = ""
     created_at: dt.datetime = TZ(nullable=False)

@@ -9,18 +9,34 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Optional, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from typer.core import TyperGroup
 
 from config.settings import CONFIG_ENV, ConfigError, Role, Settings, load_settings
 from bot import clock
 from bot.engines import quiet_libraries
 from bot.runtime import Runtime
+from storage.schema import SchemaError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Task Force intake: the mailbox bot and the secretariat's queue.")
+
+class _Commands(TyperGroup):
+    """Every command: a database this program cannot use (storage.schema.SchemaError: made before
+    migrations, older, newer) is one Danish line naming the command to run and exit 1, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SchemaError as exc:
+            console.print(f"[red]Fejl:[/red] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, help="Task Force intake: the mailbox bot and the secretariat's queue.")
 console = Console(stderr=True)
 
 
@@ -80,11 +96,20 @@ def run(
 ) -> None:
     """Fetch new mail, process it and deliver the replies."""
     config = settings()
+    _configure_logging(config, once)
+    from bot.claims import AnotherWorker, WorkerGuard
+
+    try:  # SQLite: one `run` per database file; PostgreSQL: any number of workers (bot/claims.py)
+        guard = WorkerGuard.take(config.database_url)
+    except AnotherWorker as exc:
+        console.print(f"[red]Fejl:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from None
     rt = Runtime.open(config)
     try:
         _run(rt, config, once, serve_web, host, port)
     finally:
         rt.close()  # the reader processes stop with the service
+        guard.release()
 
 
 def _run(rt: Runtime, config: Settings, once: bool, serve_web: bool, host: Optional[str], port: Optional[int]) -> None:
@@ -206,8 +231,42 @@ def serve(
     from triage.server import serve as serve_app
 
     config = settings()
+    _configure_logging(config)
     now()  # a wrong TASKFORCE_INTAKE_NOW is reported here, not on the first page
     serve_app(Runtime.open(config), clock.now, host or config.web.host, port or config.web.port)
+
+
+def _configure_logging(config: Settings, once: bool = False) -> None:
+    """The long-running commands log in `[monitoring] log_format` (json in the image); the level stays
+    the one `--verbose` chose.  `run --once` in text format prints its summary, and a line per mail only
+    with `--verbose` (a log collector, json, always gets one)."""
+    from bot.logs import configure_logging
+
+    configure_logging(config.monitoring.log_format, logging.getLogger().level,
+                      events=not (once and config.monitoring.log_format == "text"))
+
+
+@app.command("health")
+def health_cmd(as_json: bool = typer.Option(False, "--json", help="Print the verdict as JSON (the body of /healthz)")) -> None:
+    """Exit 0 when the database answers and the last mailbox poll is recent ([monitoring] poll_stale_seconds), else 1:
+    the worker container's healthcheck."""
+    from bot.health import check
+    from storage.db import make_engine
+
+    config = settings()
+    engine = make_engine(config.database_url)  # no migration: a health check changes nothing
+    try:
+        verdict = check(engine, now(), config.monitoring.poll_stale_seconds)
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(verdict.to_json(), ensure_ascii=False))
+    elif verdict.healthy:
+        age = f"sidste postkassekontrol for {verdict.last_poll_age:.0f} sekunder siden" if verdict.last_poll_age is not None else "ok"
+        typer.echo(f"sund: {age} (grænse {config.monitoring.poll_stale_seconds})")
+    else:
+        typer.echo("usund: " + "; ".join(verdict.reasons))
+    raise typer.Exit(0 if verdict.healthy else 1)
 
 
 user_app = typer.Typer(no_args_is_help=True, help="Secretariat accounts for the web app.")
@@ -221,12 +280,13 @@ ROLE_HELP = "laeser (reads), sagsbehandler (also acts on applications), admin (a
 def _on_accounts(change: Callable[[Engine], T]) -> T:
     """Run one change to the accounts on the database alone (not the readers a Runtime starts); a
     refused change (triage.auth.AccountError, Danish) is printed and exits with 1."""
-    from storage.db import make_engine, migrate
+    from storage.db import make_engine
+    from storage.schema import prepare
     from triage.auth import AccountError
 
     engine = make_engine(settings().database_url)
     try:
-        migrate(engine)
+        prepare(engine)  # `user add` may be a new installation's first command
         return change(engine)
     except AccountError as exc:
         console.print(f"[red]Fejl:[/red] {escape(str(exc))}", soft_wrap=True)
@@ -281,6 +341,55 @@ def user_enable(name: str = typer.Argument(..., help="User name")) -> None:
     _change_user(name, "er åbnet igen", active=True)
 
 
+db_app = typer.Typer(no_args_is_help=True, help="The database's schema: its version, and the upgrade to this program's (Alembic migrations).")
+app.add_typer(db_app, name="db")
+
+
+def _on_database(use: Callable[[Engine], T]) -> T:
+    """The database alone, no readers; a refusal (storage.schema.SchemaError) is printed by _Commands."""
+    from storage.db import make_engine
+
+    engine = make_engine(settings().database_url)
+    try:
+        return use(engine)
+    finally:
+        engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to this program's schema, also one made before migrations (take a backup first)."""
+    from storage.schema import SchemaState, upgrade
+
+    before, after = _on_database(upgrade)
+    was = {SchemaState.EMPTY: "tom database", SchemaState.PRE_ALEMBIC: "uden version (før migreringerne)"}.get(before.state, before.revision)
+    if before.revision == after.revision:
+        typer.echo(f"{after.database}: allerede i version {after.revision}, den nyeste; intet ændret")
+    else:
+        typer.echo(f"{after.database}: opgraderet fra {was} til version {after.revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """The database's schema version and whether this program can use it."""
+    from storage.schema import current
+
+    schema = _on_database(current)
+    typer.echo(f"{schema.database}: {schema.describe()}")
+
+
+@db_app.command("revision")
+def db_revision(message: str = typer.Argument(..., help="What the migration changes, e.g. \"application priority\"")) -> None:
+    """For developers: write the next migration (storage/migrations/versions) from the models' differences to the newest."""
+    from sqlmodel import SQLModel
+
+    from storage import models  # noqa: F401  (the tables)
+    from storage.schema import new_revision
+
+    path = new_revision(message, SQLModel.metadata)
+    typer.echo(f"skrevet: {path}; læs og ryd den op, og kør tests/integration/test_migrations.py")
+
+
 retention_app = typer.Typer(no_args_is_help=True, help="Personal data: deleted after_close_days (section retention) after a case ended.")
 app.add_typer(retention_app, name="retention")
 
@@ -296,11 +405,13 @@ def retention_apply(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
 ) -> None:
     """Delete the raw mails, files and document text of every case that ended `after_close_days` ago; keep the record."""
+    from bot.claims import no_mail_in_hand
     from bot.retention import actor, apply_retention
 
     rt = Runtime.open(settings())
     try:
-        report = apply_retention(rt, now(), actor(by), dry_run)
+        with no_mail_in_hand(rt.engine):  # as the service's daily job: no worker has a mail half stored meanwhile
+            report = apply_retention(rt, now(), actor(by), dry_run)
     finally:
         rt.close()
     if as_json:
@@ -348,6 +459,7 @@ def subject_erase(
     by: Optional[str] = typer.Option(None, "--by", help="Who runs it, for the audit trail (default: the OS user)"),
 ) -> None:
     """Delete what one address sent and replace the address by a pseudonym; the applications' record stays."""
+    from bot.claims import no_mail_in_hand
     from bot.retention import actor
     from bot.subjects import AddressError, erase
 
@@ -365,7 +477,8 @@ def subject_erase(
                       f"{c['other_mails_naming_the_address']}", soft_wrap=True)
         if not yes:
             typer.confirm(f"Slet og erstat adressen med {plan.pseudonym}?", abort=True)
-        report = erase(rt, address, at, who)
+        with no_mail_in_hand(rt.engine):
+            report = erase(rt, address, at, who)
     finally:
         rt.close()
     c = report.counts()
@@ -373,6 +486,23 @@ def subject_erase(
                   f"({c['cancelled_replies']} ikke sendt: annulleret), {c['readings']} læsninger; adressen erstattet i {c['texts']} tekster "
                   f"af {report.pseudonym}; bevaret: {c['shared_files_kept']} filer som andre også har sendt", soft_wrap=True)
     console.print("Husk postkassens egen kopi (mappen Behandlet): søg adressen frem og slet mailene dér.", soft_wrap=True)
+
+
+config_app = typer.Typer(no_args_is_help=True, help="The settings: validated, and every connection they name tried.")
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Validate the settings (file and environment) and try each connection: database, IMAP, SMTP, the OAuth
+    token, the folders; one line a check, exit 1 if any failed.  Nothing is created and no mail is sent."""
+    from bot.config_check import run_checks
+
+    results = run_checks(State.config)
+    for result in results:
+        typer.echo(result.line())
+    if any(result.failed for result in results):
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@ way to run the real CLI against it."""
 from __future__ import annotations
 
 import json
+import re
 import mailbox
 import os
 import subprocess
@@ -90,8 +91,15 @@ def _reader_processes_stop():
 
 
 @pytest.fixture
-def installation(tmp_path: Path) -> Installation:
+def sqlite_installation(tmp_path: Path) -> Installation:
     return Installation(tmp_path, write_config(tmp_path))
+
+
+@pytest.fixture
+def installation(sqlite_installation: Installation) -> Installation:
+    """SQLite, the embedded default; a module runs on both databases by overriding this with
+    `each_database` (see `on_each_database`)."""
+    return sqlite_installation
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +115,10 @@ def pg_installation(tmp_path: Path, postgres_server: str, request) -> Installati
     """An installation whose database is a fresh PostgreSQL database."""
     from tests.pg import create_database
 
-    url = create_database(postgres_server, "t_" + request.node.name.lower().replace("[", "_").replace("]", "")[:50])
+    import hashlib
+
+    name = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40]
+    url = create_database(postgres_server, f"t_{name}_{hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]}")  # unique per test
     config = write_config(tmp_path)
     text = config.read_text(encoding="utf-8").replace(f'url = "sqlite:///{tmp_path}/intake.db"', f'url = "{url}"')
     config.write_text(text, encoding="utf-8")
@@ -117,7 +128,7 @@ def pg_installation(tmp_path: Path, postgres_server: str, request) -> Installati
 @pytest.fixture(params=["sqlite", "postgresql"])
 def each_database(request) -> Installation:
     """The test runs twice: on an SQLite installation and on a PostgreSQL one."""
-    return request.getfixturevalue("installation" if request.param == "sqlite" else "pg_installation")
+    return request.getfixturevalue("sqlite_installation" if request.param == "sqlite" else "pg_installation")
 
 
 @pytest.fixture
@@ -129,3 +140,9 @@ def each_runtime(each_database: Installation):
     runtime = Runtime.open(load_settings(each_database.config))
     yield runtime
     runtime.close()
+
+
+def on_each_database(each_database: Installation) -> Installation:
+    """`installation = pytest.fixture(on_each_database)` in a module runs its tests on SQLite and on
+    PostgreSQL (the pipeline suites: issue 12)."""
+    return each_database

@@ -38,7 +38,7 @@ def cluster() -> Iterator[str]:
     """Yields a server URL (without database name) and stops and removes the cluster afterwards."""
     bindir = _bindir()
     if bindir is None:
-        raise RuntimeError("PostgreSQL is not installed (scripts/system-packages.txt lists it; run `make system`)")
+        raise RuntimeError("PostgreSQL is not installed (scripts/packages/test.txt lists it; run `make system`)")
     base = Path(tempfile.mkdtemp(prefix="taskforce-pg-"))
     os.chmod(base, 0o755)
     if os.geteuid() == 0:

@@ -73,6 +73,9 @@ REPLY_KINDS: dict[str, str] = {
     ReplyKind.CLOSING: "Lukning",
     ReplyKind.NOT_OPEN: "Ikke åben",
     ReplyKind.INFORMATION_REQUEST: "Anmodning om oplysninger",
+    ReplyKind.DECISION_APPROVED: "Afgørelsesbrev: bevilget",
+    ReplyKind.DECISION_DECLINED: "Afgørelsesbrev: afslået",
+    ReplyKind.DECISION_WAITING_LIST: "Afgørelsesbrev: venteliste",
 }
 REPLY_TEMPLATES: dict[str, str] = {
     **{ReplyTemplate(kind): name for kind, name in REPLY_KINDS.items()},
@@ -104,6 +107,8 @@ ACTIONS: dict[str, str] = {
     AuditAction.INQUIRY_ANSWERED: "Henvendelse besvaret",
     AuditAction.INFORMATION_REQUEST_CLOSED: "Anmodning om oplysninger lukket",
     AuditAction.HELD_REPLY_SENT: "Tilbageholdt svar sendt",
+    AuditAction.SCORE: "Vurdering af prioriteringskriterierne",
+    AuditAction.DECISION_LETTER: "Afgørelsesbrev sendt",
     AuditAction.EXPORT: "Eksport",
     AuditAction.DOWNLOAD: "Fil hentet",
     AuditAction.RETENTION: "Persondata slettet efter opbevaringstiden",

@@ -4,18 +4,22 @@ message at the top of the page it was made on.  Each route names the lowest role
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import time
 from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy import text
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlmodel import Session
 
+from bot.health import check, readiness
+from bot.metrics import registry
 from bot.outbox import FlushResult, send_pending
 from bot.states import AuditAction, ReplyState
-from storage.models import Application, Attachment, Message, Reply
+from storage.models import Application, Attachment, Message, Picture, Reply
 from triage import actions, exports, sessions
 from triage.access import ACT, ADMIN, PUBLIC, READ
 from triage.auth import CSRF_FIELD, authenticate
@@ -23,6 +27,7 @@ from triage.context import Web, safe_next, web_of
 from triage.labels import local
 from triage.sessions import Current
 from triage.views import QueueFilter, application_page, audit_log, find_application, queue_page
+from triage.evidence import viewer as document_viewer
 
 
 async def csrf_protect(request: Request) -> None:
@@ -58,14 +63,41 @@ def flash(request: Request, kind: str, message: str) -> None:
         sessions.set_flash(web_of(request).rt.engine, current, kind, message)
 
 
+PROCESS_STARTED = time.monotonic()  # this web process loaded its routes: /healthz's grace before the first poll
+
+
+def _started(web: Web) -> dt.datetime:
+    return web.now() - dt.timedelta(seconds=time.monotonic() - PROCESS_STARTED)
+
+
 @router.get("/healthz", dependencies=PUBLIC)
 def healthz(request: Request) -> Response:
-    try:
-        with Session(web_of(request).rt.engine) as session:
-            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-    except Exception as exc:  # noqa: BLE001 - any failure of the database is "not healthy"
-        return JSONResponse({"status": "fejl", "error": type(exc).__name__}, status_code=503)
-    return JSONResponse({"status": "ok"})
+    """200 while the database answers and the last mailbox poll (by any worker) is recent; else 503 with
+    the reason in Danish (bot/health.py).  For monitoring: the web app's own container is ready by /readyz."""
+    web = web_of(request)
+    verdict = check(web.rt.engine, web.now(), web.rt.settings.monitoring.poll_stale_seconds, _started(web))
+    return JSONResponse(verdict.to_json(), status_code=200 if verdict.healthy else 503)
+
+
+@router.get("/readyz", dependencies=PUBLIC)
+def readyz(request: Request) -> Response:
+    """200 when the database answers and holds this version's tables; no poll needed."""
+    ready = readiness(web_of(request).rt.engine)
+    return JSONResponse(ready.to_json(), status_code=200 if ready.ready else 503)
+
+
+@router.get("/metrics", dependencies=PUBLIC)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics read from the database at scrape time (bot/metrics.py); with `[monitoring]
+    metrics_token` only for `Authorization: Bearer <token>`."""
+    web = web_of(request)
+    token = web.rt.settings.monitoring.metrics_token
+    given = request.headers.get("authorization", "")
+    if token and not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return PlainTextResponse("Kræver Authorization: Bearer <[monitoring] metrics_token>\n", status_code=401,
+                                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    found = registry(web.rt.engine, web.now, web.rt.settings.monitoring.poll_stale_seconds, _started(web))
+    return Response(generate_latest(found), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/login", response_class=HTMLResponse, dependencies=PUBLIC)
@@ -130,7 +162,7 @@ def application_view(request: Request, reference: str) -> Response:
     draft = ""
     if page.applicant is not None:
         draft = actions.draft_text(actions.information_request_draft(web.rt, page.round, page.app, page.applicant, web.now()))
-    return web.page(request, "application.html", a=page, draft=draft)
+    return web.page(request, "application.html", a=page, draft=draft, steering=steering_of(web, page))
 
 
 def _act(request: Request, reference: str, anchor: str, act: Callable[[Session, Application], object], done: str,
@@ -300,3 +332,124 @@ def audit(request: Request) -> Response:
     return web.page(request, "audit.html", events=audit_log(web.rt))
 
 
+
+
+# --- The round at a glance (issue 13): charts of the round's stored data, for every reader ---------
+
+
+@router.get("/rounds/{round_id}", response_class=HTMLResponse, dependencies=READ)
+def round_overview(request: Request, round_id: str) -> Response:
+    from triage.round_view import round_page  # this block's own imports, kept with it
+    from triage.rounds import days_left, duration
+
+    web = web_of(request)
+    page = round_page(web.rt, round_id, web.now())
+    if page is None:
+        raise HTTPException(404, "Runden findes ikke. Vælg en runde under Ansøgninger.")
+    return web.page(request, "round.html", p=page, duration=duration, days_left=days_left)
+
+
+# --- Toward the steering group (issue 13): scores, the decision letters, the steering-group pack -----
+# This block's own imports, kept with it.
+from bot.steering import Criterion, pack_of  # noqa: E402
+from triage.pack import render as render_pack  # noqa: E402
+from triage.steering_view import SteeringView, steering_view  # noqa: E402
+from triage.views import ApplicationPage  # noqa: E402
+
+
+def steering_of(web: Web, page: ApplicationPage) -> SteeringView | None:
+    """The application page's scoring form and decision letter (templates/_scores.html)."""
+    return steering_view(web.rt, page, web.now())
+
+
+async def scores_given(request: Request) -> dict[str, tuple[str, str]]:
+    """The scoring form's five (value, note) pairs, by criterion: fields `value_<criterion>`, `note_<criterion>`."""
+    form = await request.form()
+    return {c: (str(form.get(f"value_{c}") or ""), str(form.get(f"note_{c}") or "")) for c in Criterion}
+
+
+@router.post("/applications/{reference}/scores", dependencies=ACT)
+def scores(request: Request, reference: str, given: Annotated[dict[str, tuple[str, str]], Depends(scores_given)]) -> Response:
+    now, actor = web_of(request).now(), user_of(request)
+    return _act(request, reference, "vurdering", lambda s, app: actions.score(s, app, given, actor, now), "Vurderingen er gemt.")
+
+
+@router.post("/applications/{reference}/decision-letter", dependencies=ACT)
+def decision_letter(request: Request, reference: str, text: Text = "", decision_id: Text = "") -> Response:
+    """The edited letter for the decision in force, recorded (`bot.replies.record`) and sent through the
+    outbox at once, like a request for information."""
+    web = web_of(request)
+    now, actor = web.now(), user_of(request)
+    page = application_page(web.rt, reference)
+    if page is None:
+        raise HTTPException(404, "Ansøgningen findes ikke.")
+    shown = int(decision_id) if decision_id.strip().isdigit() else 0
+    return _act(request, reference, "afgoerelsesbrev",
+                lambda s, app: actions.send_decision_letter(s, web.rt, page.round, app, page.applicant, shown, text, actor, now),
+                "Afgørelsesbrevet er lagt i udbakken.", send=True)
+
+
+# The pack is ADMIN, like the round exports: it is the steering-group list and more (each check's evidence
+# quoted from the applications, the overrides' reasons, the scores' free-text notes and who wrote them),
+# and it leaves the app as a file, beyond its roles and audit trail.
+@router.get("/rounds/{round_id}/pack.pdf", dependencies=ADMIN)
+def steering_pack(request: Request, round_id: str) -> Response:
+    web = web_of(request)
+    round_ = next((r for r in web.rt.settings.rounds if r.id == round_id), None)
+    if round_ is None:
+        raise HTTPException(404, "Runden findes ikke.")
+    now = web.now()
+    with Session(web.rt.engine) as session:
+        pack = pack_of(session, web.rt.settings, round_, now)
+    data = render_pack(pack)
+    with Session(web.rt.engine) as session:
+        actions.audit(session, user_of(request), AuditAction.EXPORT, now,
+                      f"Styregruppepakke for {round_.id} (PDF, {len(pack.applications)} ansøgninger)")
+        session.commit()
+    return download(data, f"styregruppepakke-{round_.id}-{now.astimezone(web.rt.settings.timezone):%Y%m%d-%H%M}.pdf", "application/pdf")
+
+
+def _ahead_of_exports(path: str) -> None:
+    """Starlette tries routes in order, and the exports' `/rounds/{round_id}/{what}.{fmt}` would take
+    `pack.pdf` (and answer 404): the pack's route goes just before it."""
+    mine = next(r for r in router.routes if getattr(r, "path", "") == path)
+    router.routes.remove(mine)
+    at = next((i for i, r in enumerate(router.routes) if getattr(r, "path", "") == "/rounds/{round_id}/{what}.{fmt}"), len(router.routes))
+    router.routes.insert(at, mine)
+
+
+_ahead_of_exports("/rounds/{round_id}/pack.pdf")
+
+
+# --- Evidence pictures and the document viewer (bot/pictures.py makes the pictures; a request only
+# reads them: a missing one is shown as "billedet laves", never made here) ---------------------------
+
+PICTURE_MAX_AGE = 3600  # a picture's bytes never change (its name is its row); private: only this browser keeps it
+
+
+@router.get("/pictures/{picture_id}.png", dependencies=READ)
+def picture(request: Request, picture_id: int) -> Response:
+    web = web_of(request)
+    with Session(web.rt.engine) as session:
+        row = session.get(Picture, picture_id)
+    if row is None or not row.image_sha256:
+        raise HTTPException(404, "Billedet findes ikke.")
+    if not web.rt.store.exists(row.document_sha256):  # the document deleted (retention, erasure): its pictures go with it
+        raise HTTPException(410, "Filen er slettet efter reglerne for opbevaring af persondata.")
+    return Response(stored_file(web, row.image_sha256), media_type="image/png", headers={
+        "Cache-Control": f"private, max-age={PICTURE_MAX_AGE}", "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/attachments/{attachment_id}/view", response_class=HTMLResponse, dependencies=READ)
+def attachment_viewer(request: Request, attachment_id: int, page: int = 1) -> Response:
+    web = web_of(request)
+    with Session(web.rt.engine) as session:
+        row = session.get(Attachment, attachment_id)
+        if row is None:
+            raise HTTPException(404, "Filen findes ikke.")
+        message = session.get(Message, row.message_id)
+        application = session.get(Application, message.application_id) if message and message.application_id else None
+        shown = document_viewer(session, row, page) if web.rt.store.exists(row.sha256) else None
+    if shown is None:
+        raise HTTPException(410, "Filen er slettet efter reglerne for opbevaring af persondata.")
+    return web.page(request, "viewer.html", v=shown, reference=application.reference if application else "")

@@ -17,6 +17,7 @@ from config.settings import Round
 from parsers.form import FormFacts
 from storage.models import (Application, Assessment, Attachment, AuditEvent, CheckOverride, Decision, InformationRequest,
                             InquiryAnswered, Message, Note, Reply)
+from triage.evidence import Evidence, evidence
 from triage.labels import STATUSES
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class ApplicationPage:
     decision: Decision | None
     inquiry_answered: InquiryAnswered | None
     audit: list[AuditEvent] = field(default_factory=list)
+    evidence: Evidence = field(default_factory=Evidence)  # the citations' pictures (triage/evidence.py)
 
     @property
     def applicant(self) -> Message | None:
@@ -149,6 +151,7 @@ def application_page(rt: Runtime, reference: str) -> ApplicationPage | None:
             decision=decision_in_force(session, app.id),
             inquiry_answered=session.exec(select(InquiryAnswered).where(InquiryAnswered.application_id == app.id)).first(),
             audit=list(session.exec(select(AuditEvent).where(AuditEvent.application_id == app.id).order_by(AuditEvent.id)).all()),
+            evidence=evidence(session, checks, [f for m in messages for f in m.attachments], rt.store.exists),
         )
 
 

@@ -58,7 +58,11 @@ class SmtpDelivery:
                 if code not in (250, 251):
                     raise smtplib.SMTPRecipientsRefused({rcpt: (code, text)})
             if on_data:
-                on_data()
+                try:
+                    on_data()
+                except Exception:  # the outbox withdrew the mail (bot/outbox.py ClaimLost): nothing handed over
+                    self._reset()
+                    raise
             code, text = smtp.data(re.sub(rb"\r?\n", b"\r\n", raw))  # smtplib sends bytes as they are: SMTP wants CRLF
             if code != 250:
                 raise smtplib.SMTPDataError(code, text)

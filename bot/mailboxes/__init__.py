@@ -4,9 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 import threading
-from typing import Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol
 
 from config.settings import MailboxSettings
+
+if TYPE_CHECKING:
+    from bot.claims import MailClaims
 
 
 class MailboxError(Exception):
@@ -37,9 +40,10 @@ class Mailbox(Protocol):
 
 
 def open_mailbox(settings: MailboxSettings, known: Callable[[str], bool] | None = None,
-                 stop: threading.Event | None = None) -> Mailbox:
+                 stop: threading.Event | None = None, claims: "MailClaims | None" = None) -> Mailbox:
     """`known(key)`: the mail under this key is already stored and processed (IMAP skips the download);
-    `stop`: set on SIGTERM, the mailbox then hands out no further mail."""
+    `stop`: set on SIGTERM, the mailbox then hands out no further mail; `claims`: the mails this
+    worker has in hand, when several workers share the mailbox (IMAP; bot/claims.py)."""
     if settings.kind == "maildir":
         from bot.mailboxes.maildir import MaildirMailbox
 
@@ -47,4 +51,4 @@ def open_mailbox(settings: MailboxSettings, known: Callable[[str], bool] | None 
         return MaildirMailbox(settings.path, settings.done_folder)
     from bot.mailboxes.imap import ImapMailbox
 
-    return ImapMailbox(settings, known=known, stop=stop)
+    return ImapMailbox(settings, known=known, stop=stop, claims=claims)

@@ -23,12 +23,20 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
-def msal_token_provider(oauth: OAuthSettings) -> TokenProvider:
-    """A function returning a valid access token; msal caches it and renews it before it expires."""
+def entra_app(oauth: OAuthSettings, timeout: float | None = None):  # -> msal.ConfidentialClientApplication
+    """The Entra ID app of the client-credentials flow.  `instance_discovery=False`: Microsoft's own
+    hosts are known to msal anyway, and another `authority` (a proxy, a national cloud) is asked itself
+    instead of login.microsoftonline.com."""
     import msal
 
-    app = msal.ConfidentialClientApplication(
-        oauth.client_id, client_credential=oauth.client_secret, authority=f"{oauth.authority.rstrip('/')}/{oauth.tenant_id}")
+    return msal.ConfidentialClientApplication(oauth.client_id, client_credential=oauth.client_secret,
+                                              authority=f"{oauth.authority.rstrip('/')}/{oauth.tenant_id}",
+                                              timeout=timeout, instance_discovery=False)
+
+
+def msal_token_provider(oauth: OAuthSettings) -> TokenProvider:
+    """A function returning a valid access token; msal caches it and renews it before it expires."""
+    app = entra_app(oauth)
 
     def token() -> str:
         result = app.acquire_token_for_client(scopes=[oauth.scope])

@@ -8,6 +8,11 @@ bot/intake.py) and the Message-ID (bot/loops.py) make sure it is not processed o
 The received time is INTERNALDATE (the server's clock on arrival), never the sender's Date header.
 Mail is moved to the done folder (MOVE, else COPY + EXPUNGE) only after it is stored and processed.
 A dropped connection is reopened with exponential backoff (tenacity), within a pass as between passes.
+
+Several workers on one mailbox (`claims`, bot/claims.py): a mail is claimed before it is downloaded and
+released once it is moved; one another worker has in hand is skipped (counted in `held_elsewhere`, so
+the service looks again soon in case that worker dies).  A mail the other worker moved meanwhile is
+no error: a FETCH of it yields nothing, a MOVE of it is skipped (EXPUNGEISSUED, NO, UID gone).
 """
 from __future__ import annotations
 
@@ -19,9 +24,10 @@ import time
 from typing import Callable, Iterator
 
 from imapclient import IMAPClient
-from imapclient.exceptions import LoginError
+from imapclient.exceptions import IMAPClientError, LoginError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_when_event_set, wait_exponential
 
+from bot.claims import MailClaims
 from bot.mailboxes import IncomingMail, MailboxError
 from bot.mailboxes.auth import TokenProvider, msal_token_provider, tls_context
 from config.settings import MailboxSettings
@@ -42,9 +48,12 @@ class ImapMailbox:
         stop: threading.Event | None = None,
         token: TokenProvider | None = None,
         backoff_seconds: float = 1.0,
+        claims: MailClaims | None = None,
     ) -> None:
         self.settings = settings
         self.known = known or (lambda key: False)
+        self.claims = claims
+        self.held_elsewhere = 0  # mails of the last fetch another worker had in hand
         self.stop = stop or threading.Event()
         self.token = token or (msal_token_provider(settings.oauth) if settings.auth == "xoauth2" else None)
         self.client: IMAPClient | None = None
@@ -116,31 +125,30 @@ class ImapMailbox:
 
     # -- the Mailbox protocol ---------------------------------------------------------------------
     def fetch(self) -> Iterator[IncomingMail]:
-        """Everything in the folder now, oldest UID first, downloaded `batch_size` at a time.  Stops
+        """Everything in the folder now, oldest UID first, downloaded `batch_size` at a time (with
+        claims: as many as the service holds ahead, so the rest is left for the other workers).  Stops
         before the next mail once `stop` is set (the mail in hand is finished by the caller)."""
         handled: set[str] = set()
+        self.held_elsewhere = 0
+        step = min(self.settings.batch_size, (self.claims.batch if self.claims else None) or self.settings.batch_size)
         while not self.stop.is_set():
             uids = self._with_reconnect(lambda c: sorted(c.search(["UNDELETED"])))
             todo = [u for u in (uids or []) if self.key(u) not in handled]
             if not todo:
                 return
             try:
-                for start in range(0, len(todo), self.settings.batch_size):
-                    batch = todo[start:start + self.settings.batch_size]
-                    fresh = []
-                    for uid in batch:
-                        if self.known(self.key(uid)):
-                            handled.add(self.key(uid))
-                            self._move(uid)  # processed before, not moved (killed): just move it
-                        else:
-                            fresh.append(uid)
-                    data = self._ensure().fetch(fresh, ["INTERNALDATE", "BODY.PEEK[]"]) if fresh else {}
-                    for uid in fresh:
+                for start in range(0, len(todo), step):
+                    fresh = self._claimed(todo[start:start + step], handled)
+                    data = self._download(fresh) if fresh else {}
+                    for index, uid in enumerate(fresh):
                         if self.stop.is_set():
+                            for left in fresh[index:]:
+                                self._release(self.key(left))
                             return
                         item = data.get(uid)
                         handled.add(self.key(uid))
-                        if item is None:  # expunged meanwhile by someone else
+                        if item is None or item.get(b"BODY[]") is None:  # expunged meanwhile by someone else (Dovecot: BODY[] NIL)
+                            self._release(self.key(uid))
                             continue
                         when = item[b"INTERNALDATE"]
                         yield IncomingMail(key=self.key(uid), raw=bytes(item[b"BODY[]"]),
@@ -150,25 +158,81 @@ class ImapMailbox:
                 log.warning("IMAP %s: forbindelsen tabt midt i en portion (%s); genoptager", self.where, exc)
                 self._drop()  # the next round searches again; handled keys are not offered twice
 
+    def _claimed(self, batch: list[int], handled: set[str]) -> list[int]:
+        """The UIDs of `batch` to download: claimed by this worker (another worker's are skipped), not
+        processed before (those are just moved: killed before moving them)."""
+        fresh = []
+        for uid in batch:
+            key = self.key(uid)
+            if self.claims is not None and not self.claims.take(key):
+                handled.add(key)
+                self.held_elsewhere += 1
+            elif self.known(key):
+                handled.add(key)
+                self._move(uid)
+            else:
+                fresh.append(uid)
+        return fresh
+
+    def _download(self, uids: list[int]) -> dict:
+        """INTERNALDATE and the raw bytes of `uids`; a UID expunged meanwhile by another worker is left
+        out (the server answers NO [EXPUNGEISSUED]: a NOOP brings its expunges, the rest is fetched)."""
+        def download(client: IMAPClient) -> dict:
+            try:
+                return client.fetch(uids, ["INTERNALDATE", "BODY.PEEK[]"])
+            except IMAPClientError as exc:
+                if isinstance(exc, imaplib.IMAP4.abort) or not self._gone(client, uids, exc):
+                    raise
+                left = [u for u in uids if self._exists(client, u)]
+                return client.fetch(left, ["INTERNALDATE", "BODY.PEEK[]"]) if left else {}
+
+        return self._with_reconnect(download) or {}  # type: ignore[return-value]
+
+    def _gone(self, client: IMAPClient, uids: list[int], exc: Exception) -> bool:
+        """The command failed because (some of) the mails are no longer there."""
+        if any(word in str(exc).upper() for word in ("EXPUNGEISSUED", "NONEXISTENT", "NO LONGER EXIST")):
+            return True
+        return not all(self._exists(client, u) for u in uids)
+
+    @staticmethod
+    def _exists(client: IMAPClient, uid: int) -> bool:
+        client.noop()  # the server reports what other sessions expunged
+        return uid in client.search(["UID", str(uid)])
+
     def done(self, key: str) -> None:
         """Move a stored and processed mail to the done folder.  A key from before a UIDVALIDITY change
         is left alone: the next pass sees the mail under its new key, knows its hash and moves it."""
         _, validity, uid = key.split(":")
         if int(validity) != self.uidvalidity:
+            self._release(key)
             return
         self._move(int(uid))
 
     def _move(self, uid: int) -> None:
+        """Move one mail out, then release its claim.  One that is gone already (moved by another
+        worker) is not an error."""
         def move(client: IMAPClient) -> None:
             folder = self._done_folder(client)
-            if self.settings.use_move and client.has_capability("MOVE"):
-                client.move([uid], folder)
-            else:  # a crash between the two leaves a copy in both folders: harmless, the hash is known
-                client.copy([uid], folder)
-                client.delete_messages([uid])
-                client.uid_expunge([uid]) if client.has_capability("UIDPLUS") else client.expunge()
+            try:
+                if self.settings.use_move and client.has_capability("MOVE"):
+                    client.move([uid], folder)
+                else:  # a crash between the two leaves a copy in both folders: harmless, the hash is known
+                    client.copy([uid], folder)
+                    client.delete_messages([uid])
+                    client.uid_expunge([uid]) if client.has_capability("UIDPLUS") else client.expunge()
+            except IMAPClientError as exc:
+                if isinstance(exc, imaplib.IMAP4.abort) or not self._gone(client, [uid], exc):
+                    raise
+                log.info("IMAP %s: mail %s er allerede flyttet (af en anden proces)", self.where, uid)
 
-        self._with_reconnect(move)
+        try:
+            self._with_reconnect(move)
+        finally:
+            self._release(self.key(uid))
+
+    def _release(self, key: str) -> None:
+        if self.claims is not None:
+            self.claims.release(key)
 
     def _done_folder(self, client: IMAPClient) -> str:
         """The configured done folder ("Ansøgninger/Behandlet") in the server's hierarchy delimiter,
@@ -210,3 +274,5 @@ class ImapMailbox:
             except Exception:  # noqa: BLE001 - closing a broken connection
                 pass
         self._drop()
+        if self.claims is not None:
+            self.claims.close()

@@ -17,7 +17,7 @@ def pytest_configure(config):
 @pytest.fixture
 def dovecot():
     if not dovecot_available():
-        pytest.fail("dovecot is not installed: `make test` installs it (scripts/system-packages.txt)")
+        pytest.fail("dovecot is not installed: `make test` installs it (scripts/packages/test.txt)")
     server = start_dovecot()
     yield server
     server.stop()

@@ -11,6 +11,11 @@ from config.settings import load_settings
 from tests.factories.forms import FormSpec, form_docx
 from tests.factories.minutes import MinutesSpec, minutes_pdf
 from tests.mails import at, mail
+import pytest
+from tests.conftest import on_each_database
+
+
+installation = pytest.fixture(on_each_database)  # on SQLite and on PostgreSQL (issue 12)
 
 
 class Watched:
@@ -36,7 +41,10 @@ def test_the_first_reply_goes_out_before_the_rest_of_the_backlog_is_read(install
                                   attachments=[("skema.docx", form), ("referat.pdf", minutes)]))
     rt = Runtime.open(load_settings(installation.config))
     mailbox = Watched(open_service_mailbox(rt), installation)
-    summary = run_pass(rt, mailbox, at("2025-03-20 10:05:00") + dt.timedelta(seconds=1))
+    progress: list[int] = []  # the scheduler records a poll here (/healthz): replies out at each call
+    summary = run_pass(rt, mailbox, at("2025-03-20 10:05:00") + dt.timedelta(seconds=1),
+                       progress=lambda: progress.append(len(installation.outbox)))
     assert summary.processed == 3 and summary.replies_sent == 3
     assert mailbox.out_before[:2] == [0, 1]  # the first reply was out before the second mail was done
     assert len(installation.outbox) == 3
+    assert progress and progress[0] == 1  # told during the pass, as the first mail was done (its reply out), not only at its end

@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from bot.service import run_once
 from config.settings import load_settings
 from storage.files import sha256
-from storage.models import Application, Assessment, Attachment, AuditEvent, Decision, Document, InformationRequest, Message, Reply
+from storage.models import Application, Assessment, Attachment, AuditEvent, Decision, Document, InformationRequest, Message, Picture, Reply
 from storage.readings import load_reading
 from tests.factories.containers import zip_of
 from tests.factories.forms import FormSpec, form_docx
@@ -91,6 +91,9 @@ def test_retention_deletes_content_after_the_close_and_keeps_the_record(inst, rt
                                                                              .order_by(Assessment.id.desc())).first().checks_json).items()}
     slagelse_files = [raws["slagelse"], raws["supplement"], FORM, MINUTES, BILAG]
     assert all(store.exists(sha256(b)) for b in [*slagelse_files, CHART, raws["robot"], raws["unrouted"], raws["odense"]])
+    with Session(rt.engine) as session:  # the minutes' decision paragraph and pages, pictured after the pass
+        images = [p.image_sha256 for p in session.exec(select(Picture).where(Picture.document_sha256 == sha256(MINUTES))) if p.image_sha256]
+    assert images and all(store.exists(i) for i in images)
 
     # a minute before the first time is up: nothing goes, nothing is audited
     early = apply_retention(rt, at("2025-03-21 11:00:00") + DAYS - dt.timedelta(minutes=1), "tester", dry_run=True)
@@ -115,12 +118,15 @@ def test_retention_deletes_content_after_the_close_and_keeps_the_record(inst, rt
     assert store.exists(sha256(CHART)) and removal.shared == [sha256(CHART)]
     assert store.exists(sha256(raws["odense"]))
     assert report.applications == ["TFB-2025-0001"] and removal.bytes > len(FORM)
+    # the pictures show the same content (the decision, the pages): rows and images go with the document
+    assert removal.pictures == len(images) and all(i in removal.blobs and not store.exists(i) for i in images)
     with Session(rt.engine) as session:
         assert _counts(session) == before  # every row is kept
         for name in ("slagelse", "supplement", "robot", "unrouted"):
             row = _message(session, raws[name])
             assert row.body == PURGED_BODY and row.links == "[]"
             assert row.sender and row.received_at and row.kind  # the metadata stays
+        assert not session.exec(select(Picture).where(Picture.document_sha256 == sha256(MINUTES))).all()
         odense = _message(session, raws["odense"])
         assert odense.body and "Hermed fremsendes" in odense.body
         # the form's reading keeps the facts the assessment rests on, without the text, phone and e-mail

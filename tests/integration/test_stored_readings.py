@@ -25,6 +25,10 @@ from storage.readings import dump_reading, load_reading
 from tests.factories.forms import FormSpec, form_docx
 from tests.factories.minutes import MinutesSpec, minutes_pdf
 from tests.mails import at, mail
+from tests.conftest import on_each_database
+
+
+installation = pytest.fixture(on_each_database)  # on SQLite and on PostgreSQL (issue 12)
 
 FORM = form_docx(FormSpec(), "table")
 MINUTES = minutes_pdf(MinutesSpec(), "numbered")

@@ -15,12 +15,9 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import ROOT
+from tests.browser import chromium, expect
 from tests.web import PASSWORD, USER, Server, installation
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 SHOTS = ROOT / "docs" / "screenshots"
 STORED_FILE = "<script>alert('file')<_script>.docx"  # the mail parser makes "/" in a filename "_"
 
@@ -34,12 +31,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make test` installs it (scripts/system-packages.txt)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
@@ -51,10 +44,6 @@ def page(browser):
     pg.dialogs = dialogs  # type: ignore[attr-defined]
     yield pg
     context.close()
-
-
-def expect(locator):
-    return playwright_api.expect(locator)
 
 
 def log_in(page, server: Server) -> None:

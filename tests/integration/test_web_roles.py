@@ -44,6 +44,8 @@ def post(path: str, location: str = "/applications/", **form: str) -> Call:
 # (method, route) -> (the lowest role that may, the calls that try it)
 ROUTES: dict[tuple[str, str], tuple[str, list[Call]]] = {
     ("GET", "/healthz"): (PUBLIC, [Call("/healthz")]),
+    ("GET", "/readyz"): (PUBLIC, [Call("/readyz")]),
+    ("GET", "/metrics"): (PUBLIC, [Call("/metrics")]),  # for monitoring; `[monitoring] metrics_token` may guard it
     ("GET", "/login"): (PUBLIC, [Call("/login", ok=frozenset({200, 303}))]),  # signed in: on to the queue
     ("POST", "/login"): (PUBLIC, [post("/login", location="/")]),  # with the role's own account (anonymous: lena's)
     ("GET", "/static"): (PUBLIC, [Call("/static/style.css")]),
@@ -51,8 +53,12 @@ ROUTES: dict[tuple[str, str], tuple[str, list[Call]]] = {
     ("GET", "/"): (LAESER, [Call("/"), Call("/?round=handicap&status=complete")]),
     ("GET", "/applications/{reference}"): (LAESER, [Call("/applications/TFB-2025-0001"), Call("/applications/TFB-2025-0003")]),
     ("GET", "/attachments/{attachment_id}"): (LAESER, [Call("/attachments/1")]),
+    ("GET", "/attachments/{attachment_id}/view"): (LAESER, [Call("/attachments/1/view"), Call("/attachments/2/view?page=2")]),
+    ("GET", "/pictures/{picture_id}.png"): (LAESER, [Call("/pictures/2.png")]),  # 1 is the Word form's `done` row
     ("GET", "/messages/{message_id}.eml"): (LAESER, [Call("/messages/1.eml")]),
     ("GET", "/audit"): (LAESER, [Call("/audit")]),
+    # the round at a glance: counts and the not-answered list, no more than the queue shows a reader
+    ("GET", "/rounds/{round_id}"): (LAESER, [Call("/rounds/boern-unge-2025"), Call("/rounds/handicap")]),
     ("POST", "/applications/{reference}/override"): (SAGSBEHANDLER, [
         post("/applications/TFB-2025-0002/override", check="political_backing", status="ok", reason="Referat modtaget pr. post")]),
     ("POST", "/applications/{reference}/note"): (SAGSBEHANDLER, [post("/applications/TFB-2025-0001/note", note="Rundgang")]),
@@ -67,12 +73,18 @@ ROUTES: dict[tuple[str, str], tuple[str, list[Call]]] = {
         post("/applications/TFB-2025-0001/messages/1/answer")]),
     # the exports of personal data: the journal (senders, recipients, subjects, file names) and the
     # steering-group list (the overrides' reasons and who wrote them)
+    # toward the steering group: scoring and the decision letter act; the pack is an export of personal data
+    ("POST", "/applications/{reference}/scores"): (SAGSBEHANDLER, [
+        post("/applications/TFB-2025-0001/scores", value_motivation="4", note_motivation="Konkret fokus på sagsbehandlingen")]),
+    ("POST", "/applications/{reference}/decision-letter"): (SAGSBEHANDLER, [
+        post("/applications/TFB-2025-0001/decision-letter", text="Kære Slagelse Kommune", decision_id="1")]),
+    ("GET", "/rounds/{round_id}/pack.pdf"): (ADMIN, [Call("/rounds/boern-unge-2025/pack.pdf"), Call("/rounds/handicap/pack.pdf")]),
     ("GET", "/rounds/{round_id}/{what}.{fmt}"): (ADMIN, [
         Call(f"/rounds/boern-unge-2025/{what}.{fmt}") for what in ("export", "journal") for fmt in ("csv", "xlsx")]),
 }
 ACTIONS = [(key, call) for key, (lowest, calls) in ROUTES.items() for call in calls
            if key[0] == "POST" and key[1] not in ("/login", "/logout")]
-ACTION_TABLES = ["note", "checkoverride", "decision", "inquiryanswered", "informationrequest", "reply"]
+ACTION_TABLES = ["note", "checkoverride", "decision", "inquiryanswered", "informationrequest", "reply", "score"]
 
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -184,7 +196,7 @@ def test_the_pages_leave_out_what_the_role_may_not_use(walk):
     assert 'action="/applications/' not in reader and "<summary>Overstyr</summary>" not in reader and "Send anmodning" not in reader
     assert 'action="/logout"' in reader and 'class="role muted small">læser<' in reader
     caseworker = page(SAGSBEHANDLER, "/applications/TFB-2025-0002")
-    for form in ("override", "note", "decision", "information-request"):
+    for form in ("override", "note", "decision", "information-request", "scores"):
         assert f'action="/applications/TFB-2025-0002/{form}"' in caseworker, form
     assert "/journal.csv" not in page(SAGSBEHANDLER, "/") and "/export.xlsx" not in page(LAESER, "/")
     assert "/journal.csv" in page(ADMIN, "/") and "/export.xlsx" in page(ADMIN, "/")
@@ -193,11 +205,8 @@ def test_the_pages_leave_out_what_the_role_may_not_use(walk):
 def test_an_account_older_than_roles_is_a_caseworker(tmp_path):
     inst = Installation(tmp_path, write_config(tmp_path))
     inst.cli("user", "add", "gammel", stdin=PASSWORD + "\n")
-    with sqlite3.connect(tmp_path / "intake.db") as db:  # the table as it was before roles came
-        db.execute("ALTER TABLE user DROP COLUMN role")
-    inst.cli("queue")  # any command migrates: the column comes back, NULL for the old account
-    with sqlite3.connect(tmp_path / "intake.db") as db:
-        assert db.execute("SELECT username, role FROM user").fetchall() == [("gammel", None)]
+    with sqlite3.connect(tmp_path / "intake.db") as db:  # as `db upgrade` leaves an account made before roles came:
+        db.execute("UPDATE user SET role = NULL")  # the column added, NULL (tests/integration/test_migrations.py)
     from tests.mails import mail
     inst.deliver(mail())
     inst.cli("run", "--once", now="2025-03-21T12:00:00+01:00")

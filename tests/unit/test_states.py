@@ -46,7 +46,8 @@ def test_no_label_for_a_state_that_does_not_exist():
 
 def test_values_are_the_strings_in_rows_json_and_headers():
     # CONTRACT.md: X-Taskforce-Reply, queue --json status/kind, check --json statuses
-    assert {m.value for m in ReplyKind} == {"receipt", "missing_items", "late", "reminder", "closing", "not_open", "information_request"}
+    assert {m.value for m in ReplyKind} == {"receipt", "missing_items", "late", "reminder", "closing", "not_open", "information_request",
+                                            "decision_approved", "decision_declined", "decision_waiting_list"}
     assert {m.value for m in states.ApplicationStatus} == {"complete", "incomplete", "needs_review", "late", "inquiry", "incomplete_at_deadline"}
     assert {m.value for m in states.CheckStatus} == {"ok", "missing", "review", "late", "not_required"}
     assert {m.value for m in states.AttachmentRole} == {"application_form", "minutes", "other", "unreadable", "unread"}

@@ -1,0 +1,80 @@
+"""A flusher whose claim was taken over sends nothing (issue 12 review: a pass longer than the lease let
+a second flusher recover the row and send it while the first was still connecting, and both sent).
+The outbox on a real database; the delivery records what it was handed (the SMTP side is covered by
+tests/integration/test_imap_smtp.py and test_mail_failures.py)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from bot.outbox import LEASE, RetryPolicy, flush
+from bot.states import ReplyState
+from storage.db import make_engine
+from storage.models import Reply
+from storage.schema import prepare
+
+T0 = dt.datetime(2025, 3, 20, 12, 0, tzinfo=dt.timezone.utc)
+
+
+class Recording:
+    """A delivery that hands `before_data` the chance to act between RCPT and DATA, then records."""
+
+    def __init__(self, name: str, sent: list[str], before_data=None) -> None:
+        self.name, self.sent, self.before_data = name, sent, before_data
+
+    def send(self, raw, sender, recipients, on_data=None) -> None:
+        if self.before_data is not None:
+            self.before_data()
+        if on_data:
+            on_data()
+        self.sent.append(self.name)
+
+    def close(self) -> None:
+        pass
+
+
+def _engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'intake.db'}")
+    prepare(engine)
+    with Session(engine) as session:
+        session.add(Reply(dedupe_key="k1", kind="receipt", message_id="<r1@taskforce>", to="meha@slagelse.dk", sender="tf@sbst.dk",
+                          subject="Kvittering", raw=b"Subject: x\r\n\r\nx\r\n", created_at=T0))
+        session.commit()
+    return engine
+
+
+def _row(engine) -> Reply:
+    with Session(engine) as session:
+        row = session.get(Reply, 1)
+        assert row is not None
+        return row
+
+
+def test_a_claim_taken_over_while_connecting_is_not_sent_twice(tmp_path):
+    engine, sent = _engine(tmp_path), []
+    later = T0 + LEASE + dt.timedelta(minutes=1)  # another flusher, past the first one's lease
+
+    def taken_over() -> None:
+        flush(engine, Recording("B", sent), later, RetryPolicy())
+
+    first = flush(engine, Recording("A", sent, before_data=taken_over), T0, RetryPolicy())
+    assert sent == ["B"]  # once: A found its claim gone before DATA
+    assert first.sent == 0
+    row = _row(engine)
+    assert (row.state, row.attempts, row.sent_at) == (ReplyState.SENT, 2, later)
+
+
+def test_a_send_judged_in_doubt_meanwhile_is_set_right_by_the_flusher_that_sent_it(tmp_path):
+    engine, sent = _engine(tmp_path), []
+    later = T0 + LEASE + dt.timedelta(minutes=1)
+
+    class SlowData(Recording):
+        def send(self, raw, sender, recipients, on_data=None) -> None:
+            on_data()  # DATA under way when another flusher looks at the row
+            flush(engine, Recording("B", sent), later, RetryPolicy(in_doubt="hold"))
+            assert _row(engine).state == ReplyState.IN_DOUBT
+            self.sent.append(self.name)
+
+    flush(engine, SlowData("A", sent), T0, RetryPolicy(in_doubt="hold"))
+    assert sent == ["A"] and _row(engine).state == ReplyState.SENT  # A knows it went out
