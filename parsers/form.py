@@ -123,19 +123,28 @@ class FormFacts:
         return self.score >= 4 or self.asks_the_forms_questions
 
 
+_FORM_MARKERS = tuple(re.compile(marker, re.I) for marker in FORM_MARKERS)
+# each section's title, as a heading ("3. Motivation") and as a label ("Motivation og udgangspunkt: …"),
+# compiled once: every line of a document is looked at
+_SECTION_PATTERNS = tuple(
+    (number, re.compile(title, re.I), re.compile(rf"(?:{number}[.)]?\s+)?(?:{title})[\w\s-]*", re.I),
+     re.compile(rf"^(?:{number}[.)]?\s+)?(?:{title})[\w\s-]{{0,50}}:", re.I))
+    for number, title in SECTION_TITLES.items())
+
+
 def form_score(text: str) -> int:
     """How many of the form's landmarks a text has (0-8); 4 or more is the form."""
-    return sum(1 for marker in FORM_MARKERS if re.search(marker, text, re.I))
+    return sum(1 for marker in _FORM_MARKERS if marker.search(text))
 
 
 def _section_of(text: str) -> int | None:
     match = SECTION.match(text)
-    if match and any(re.search(t, match.group(2), re.I) for t in SECTION_TITLES.values()):
+    if match and any(title.search(match.group(2)) for _, title, _, _ in _SECTION_PATTERNS):
         return int(match.group(1))
-    for number, title in SECTION_TITLES.items():
-        if re.fullmatch(rf"(?:{number}[.)]?\s+)?(?:{title})[\w\s-]*", text, re.I) and len(text) < 60:
+    for number, _, heading, label in _SECTION_PATTERNS:
+        if len(text) < 60 and heading.fullmatch(text):
             return number
-        if re.match(rf"^(?:{number}[.)]?\s+)?(?:{title})[\w\s-]{{0,50}}:", text, re.I):
+        if label.match(text):
             return number  # "Motivation og udgangspunkt: Familieafdelingen behandler …"
     return None
 

@@ -74,6 +74,12 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\wæøå@]+", " ", text.casefold()).split())
 
 
+@lru_cache(maxsize=None)
+def _official(text: str) -> str:
+    """An official question's or instruction's words, normalised once (not for every line read)."""
+    return normalise(text)
+
+
 @lru_cache(maxsize=4096)
 def match(text: str, label: bool = False) -> tuple[str | None, float]:
     """The official question a text is, and how similar (0-100).  A fragment of a long question (its
@@ -91,7 +97,7 @@ def match(text: str, label: bool = False) -> tuple[str | None, float]:
     best: tuple[str | None, float] = (None, 0.0)
     for name, questions in QUESTIONS.items():
         for question in questions:
-            q = normalise(question)
+            q = _official(question)
             score = fuzz.ratio(words, q)
             if len(q) >= 24 and 0.45 * len(q) <= len(words) <= 1.05 * len(q):
                 score = max(score, fuzz.partial_ratio(words, q) - 4)
@@ -111,7 +117,7 @@ def is_instruction(text: str) -> bool:
     words = normalise(text)
     if len(words) < 12:
         return False
-    return any(fuzz.partial_ratio(words, normalise(i)) >= 90 and len(words) <= 1.1 * len(normalise(i)) for i in INSTRUCTIONS)
+    return any(fuzz.partial_ratio(words, _official(i)) >= 90 and len(words) <= 1.1 * len(_official(i)) for i in INSTRUCTIONS)
 
 
 def split_label(text: str, label: bool = False) -> tuple[str | None, str, float]:

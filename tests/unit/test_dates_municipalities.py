@@ -47,3 +47,26 @@ def test_municipality_by_cvr_domain_and_name():
     assert by_domain("x@gmail.com") is None
     assert find_in_text("Ansøger: Lyngby-Taarbæk Kommune")[0].code == "173"
     assert find_in_text("Københavns Kommune, Socialforvaltningen")[0].code == "101"
+
+
+def _shapes():
+    """Dates in the shapes the fast path reads itself, with days and months out of range too."""
+    import itertools
+
+    numeric = ["{d}.{m}.{y}", "{d}. {m}. {y}", "{d}/{m} {y}", "{d}/{m}-{y}", "{d}-{m}-{y}", "{d}/ {m} {y}", "{d}.{m}. {y}"]
+    for shape, d, m, y in itertools.product(numeric, (0, 1, 9, 10, 28, 29, 30, 31, 32), (0, 1, 2, 9, 12, 13), (2019, 2024, 1899)):
+        yield shape.format(d=d, m=m, y=y)
+        yield shape.format(d=f"{d:02d}", m=f"{m:02d}", y=y)
+    for name, d in itertools.product(("jan", "jan.", "januar", "feb", "februar", "mar", "marts", "sep", "sept", "sept.", "september",
+                                      "okt.", "oktober", "dec", "december", "Maj", "JUNI"), (0, 1, 29, 30, 31, 32)):
+        yield f"{d}. {name} 2025"
+        yield f"{d} {name} 2024"
+
+
+def test_the_fast_date_path_reads_every_shape_as_dateparser_does():
+    """parsers/dates.py reads the common shapes itself (dateparser costs milliseconds a call): it must
+    give dateparser's answer, date or None, on each of them."""
+    from parsers.dates import _dateparser, parse_date
+
+    differ = [(text, parse_date(text), _dateparser(text)) for text in _shapes() if parse_date(text) != _dateparser(text)]
+    assert differ == []
