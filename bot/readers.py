@@ -12,6 +12,7 @@ stopped."""
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -57,10 +58,13 @@ def _start_worker(memory_mb: int, niceness: int = 0) -> None:
     """In each new worker: its own process group, which SIGTERM (pebble's stop) takes down with it, and
     the memory limit -- `memory_mb` on top of the address space the worker was forked with (a big parent
     must not leave a reader no room at all), inherited by the programs it starts; `niceness` lowers the
-    priority of work that may wait (the evidence pictures) below the reading of new mail."""
+    priority of work that may wait (the evidence pictures) below the reading of new mail: niced, and on
+    Linux SCHED_IDLE, so it takes only CPU time nothing else wants."""
     os.setpgid(0, 0)
     if niceness:
         os.nice(niceness)
+        with contextlib.suppress(AttributeError, OSError):  # Linux: run only when no other process wants the CPU
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
     limit = _address_space() + memory_mb * MEGABYTE
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

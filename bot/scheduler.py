@@ -10,8 +10,9 @@ The jobs, one instance each, missed runs coalesced:
            the same lock as a mailbox pass, so a round never closes while a mail received before the
            deadline is half processed.
   pictures the evidence pictures of newly processed documents (bot/pictures.py) every 10 s, a few
-           documents at a time, in a process of their own below the readers' priority: never before
-           a reply, never holding up the reading of new mail.
+           documents at a time and only while no pass is taking in mail, in a process of their own
+           that gets the CPU only when nothing else wants it (SCHED_IDLE): never before a reply,
+           never holding up the reading of new mail.
   retention (only with `[retention] run_daily_at`) once a day at that local time: `retention apply`
            (bot/retention.py), under the same lock, so no mail is half stored while its files are weighed.
 The lock above is within this process; across several `run` processes on one PostgreSQL the deadlines
@@ -124,9 +125,9 @@ def run_forever(rt: Runtime, poll_seconds: int | None = None) -> None:
     scheduler.add_job(deadlines_job, "interval", seconds=DEADLINE_SECONDS, id="deadlines", **common)
 
     def pictures_job() -> None:
-        try:
-            while not stop.is_set() and make_pictures(rt, clock.now(), PICTURES_PER_RUN):
-                pass  # a backlog's documents, a few at a time, until none wait
+        try:  # a few documents at a time, while no pass is taking in mail (a backlog's pictures come after it)
+            while not stop.is_set() and not lock.locked() and make_pictures(rt, clock.now(), PICTURES_PER_RUN):
+                pass
         except Exception:  # noqa: BLE001
             log.exception("evidence pictures failed")
 

@@ -142,3 +142,19 @@ def test_attachments_over_the_size_limits_are_not_read(tmp_path, monkeypatch):
     assert {"skema.docx", "referat.pdf"} <= set(handed)
     assert "film.pdf" in _reply_to(inst, "<one@slagelse.dk>")
     rt.close()
+
+
+def _priority() -> tuple[int, int]:
+    """In the worker: its scheduling policy and its niceness."""
+    return os.sched_getscheduler(0), os.nice(0)
+
+
+def test_the_painter_takes_only_cpu_time_nobody_else_wants(installation):
+    """The evidence pictures' process (Runtime.painters) is SCHED_IDLE and niced, so a backlog's reading
+    is never slowed by them; the reader processes keep the normal priority."""
+    rt = Runtime.open(load_settings(installation.config))
+    try:
+        assert rt.painters.run(_priority).result(timeout=60) == (os.SCHED_IDLE, 10)
+        assert rt.readers.run(_priority).result(timeout=60) == (os.SCHED_OTHER, 0)
+    finally:
+        rt.close()
