@@ -263,7 +263,8 @@ def health_cmd(as_json: bool = typer.Option(False, "--json", help="Print the ver
         typer.echo(json.dumps(verdict.to_json(), ensure_ascii=False))
     elif verdict.healthy:
         age = f"sidste postkassekontrol for {verdict.last_poll_age:.0f} sekunder siden" if verdict.last_poll_age is not None else "ok"
-        typer.echo(f"sund: {age} (grænse {config.monitoring.poll_stale_seconds})")
+        limit = config.monitoring.poll_stale_seconds
+        typer.echo(f"sund: {age} " + (f"(grænse {limit} sekunder)" if limit else "(alderen overvåges ikke: [monitoring] poll_stale_seconds = 0)"))
     else:
         typer.echo("usund: " + "; ".join(verdict.reasons))
     raise typer.Exit(0 if verdict.healthy else 1)
