@@ -117,3 +117,14 @@ def installation(root: Path, extra: str = "") -> Installation:
     seed(inst)
     add_user(inst, USER, "admin")
     return inst
+
+
+class RanInRequest(AssertionError):
+    """A reader, a renderer or the mail parser ran while the web app answered a request."""
+
+
+def forbidden(name: str):
+    """A stand-in for `name` that fails the test if it is called (monkeypatch it in before requests)."""
+    def called(*args: object, **kwargs: object):
+        raise RanInRequest(f"{name} ran during a web request")
+    return called

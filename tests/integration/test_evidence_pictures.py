@@ -19,19 +19,11 @@ from bot.runtime import Runtime
 from config.settings import load_settings
 from storage.models import Application, Attachment, Picture
 from tests.evidence import FORM, MINUTES, evidence_installation, vejle_reference
-from tests.web import PASSWORD, USER, csrf
+from tests.web import PASSWORD, USER, csrf, forbidden
 
 NOW = dt.datetime(2025, 3, 24, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 
 
-class Rendered(AssertionError):
-    pass
-
-
-def _forbid(name: str):
-    def called(*args: object, **kwargs: object):
-        raise Rendered(f"{name} ran during a web request")
-    return called
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +36,9 @@ def web(inst, monkeypatch):
     rt = Runtime.open(load_settings(inst.config))
     for module, name in ((parsers.pictures, "document_pictures"), (parsers.pictures, "pdf_pictures"), (parsers.pictures, "image_pictures"),
                          (bot.pictures, "make_pictures"), (bot.pictures, "render")):
-        monkeypatch.setattr(module, name, _forbid(f"{module.__name__}.{name}"))
-    monkeypatch.setattr(Readers, "run", _forbid("Readers.run"))
-    monkeypatch.setattr(Readers, "read", _forbid("Readers.read"))
+        monkeypatch.setattr(module, name, forbidden(f"{module.__name__}.{name}"))
+    monkeypatch.setattr(Readers, "run", forbidden("Readers.run"))
+    monkeypatch.setattr(Readers, "read", forbidden("Readers.read"))
     from triage.app import create_app
 
     with TestClient(create_app(rt, lambda: NOW), raise_server_exceptions=True) as client:

@@ -17,19 +17,11 @@ from bot.readers import Readers
 from bot.runtime import Runtime
 from config.settings import load_settings
 from storage.models import Application, Attachment, Document, Message
-from tests.web import PASSWORD, USER, csrf, installation
+from tests.web import PASSWORD, USER, csrf, forbidden, installation
 
 NOW = dt.datetime(2025, 3, 24, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 
 
-class ReaderCalled(AssertionError):
-    pass
-
-
-def _forbid(name: str):
-    def called(*args: object, **kwargs: object):
-        raise ReaderCalled(f"{name} ran during a web request")
-    return called
 
 
 @pytest.fixture()
@@ -46,12 +38,12 @@ def client(tmp_path, monkeypatch):
             session.add(row)
         session.commit()
         stale = app.reference
-    monkeypatch.setattr(mailparser, "parse_from_bytes", _forbid("mailparser.parse_from_bytes"))
-    monkeypatch.setattr(reading, "classify", _forbid("parsers.reading.classify"))
-    monkeypatch.setattr(Readers, "read", _forbid("bot.readers.Readers.read"))  # the reader processes
-    monkeypatch.setattr(reading, "extract_text", _forbid("parsers.reading.extract_text"))
+    monkeypatch.setattr(mailparser, "parse_from_bytes", forbidden("mailparser.parse_from_bytes"))
+    monkeypatch.setattr(reading, "classify", forbidden("parsers.reading.classify"))
+    monkeypatch.setattr(Readers, "read", forbidden("bot.readers.Readers.read"))  # the reader processes
+    monkeypatch.setattr(reading, "extract_text", forbidden("parsers.reading.extract_text"))
     for extractor in documents._REGISTRY:
-        monkeypatch.setattr(extractor, "extract", _forbid(f"{type(extractor).__name__}.extract"))
+        monkeypatch.setattr(extractor, "extract", forbidden(f"{type(extractor).__name__}.extract"))
     from triage.app import create_app
 
     with TestClient(create_app(rt, lambda: NOW), raise_server_exceptions=True) as web:
