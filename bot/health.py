@@ -17,12 +17,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel
 
-from storage.db import state
+from storage.db import FIRST_START, state
 from storage.models import ServiceState
 from storage.schema import SchemaState, current
 
 LAST_POLL = "last_poll"  # servicestate.key: the time of the last successful mailbox poll (UTC, ISO 8601)
-FIRST_START = "first_start"  # servicestate.key written by storage.db.first_start when the first pass begins
 UNREACHABLE = "Databasen kan ikke nås"
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from bot.runtime import Runtime
 from parsers.documents import OcrEngine, problems
 from parsers.pictures import Picture as Rendered
-from parsers.pictures import document_pictures
+from parsers.pictures import PICTURED_FORMATS, document_pictures
 from parsers.reading import READER_VERSION
 from storage.models import Attachment, Document, Message, Picture
 from storage.readings import load_reading
@@ -29,7 +29,6 @@ from storage.readings import load_reading
 log = logging.getLogger(__name__)
 
 DONE = "done"
-PICTURED_FORMATS = ("pdf", "image")  # Word and odt are shown as their read text (triage/evidence.py)
 LIMIT = 20  # documents one run renders at most (a few seconds; a scan's OCR takes longer): the rest wait for the next run
 
 

@@ -404,8 +404,11 @@ def image_pictures(reading: DocumentReading, data: bytes, ocr: OcrEngine | None,
     return out
 
 
+PICTURED_FORMATS = ("pdf", "image")  # the formats that have pages to draw; Word and odt are shown as their read text
+
+
 def document_pictures(reading: DocumentReading, data: bytes, ocr: OcrEngine | None) -> list[Picture]:
-    """Every picture of one document: PDF and picture files have them; other formats none."""
+    """Every picture of one document: PDF and picture files (`PICTURED_FORMATS`) have them; other formats none."""
     if reading.text.unreadable:
         return []
     if reading.text.format == "pdf":

@@ -29,11 +29,14 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+FIRST_START = "first_start"  # the servicestate key of the service's first start on this database
+
+
 def first_start(session: Session, now: dt.datetime) -> dt.datetime:
     """When the service first started on this database (recorded on the first call)."""
-    row = session.get(ServiceState, "first_start")
+    row = session.get(ServiceState, FIRST_START)
     if row is None:
-        row = ServiceState(key="first_start", value=now.isoformat())
+        row = ServiceState(key=FIRST_START, value=now.isoformat())
         session.add(row)
         session.commit()
     return dt.datetime.fromisoformat(row.value)

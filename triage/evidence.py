@@ -8,8 +8,7 @@ from typing import Any, Callable
 
 from sqlmodel import Session, col, select
 
-from bot.pictures import PICTURED_FORMATS
-from parsers.pictures import citation_key, page_of
+from parsers.pictures import PICTURED_FORMATS, citation_key, page_of
 from parsers.reading import READER_VERSION
 from parsers.text import Line
 from storage.models import Attachment, Picture
