@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
+from pebble import ProcessExpired
 from sqlmodel import Session, select
 
 from bot import claims
@@ -231,12 +232,12 @@ def _documents(session: Session, rt: Runtime, a: MailAttachment, digest: str, st
     if digest in started:
         read = started.pop(digest).result()
     elif container:
-        read = rt.readers.read(a.filename, a.content_type, a.data, unpack_only=True).result()
+        read = rt.readers.read(a.filename, a.content_type, a.data, unpack_only=True, keep=rt.store).result()
     else:
         before = stored_reading(session, digest)
         if before is not None:  # the same bytes sent before, maybe under another name: this one's
             return Read([Found(dataclasses.replace(before, filename=a.filename), None)], 0)
-        return rt.readers.read(a.filename, a.content_type, a.data).result()
+        return rt.readers.read(a.filename, a.content_type, a.data, keep=rt.store).result()
     return _unpacked(session, rt, read) if container else read
 
 
@@ -252,7 +253,7 @@ def _unpacked(session: Session, rt: Runtime, unpacked: Read) -> Read:
         if before is not None:
             found[index] = Found(dataclasses.replace(before, filename=item.reading.filename), item.data)
         else:
-            waiting[index] = rt.readers.read(item.reading.filename, "", item.data)
+            waiting[index] = rt.readers.read(item.reading.filename, "", item.data, keep=rt.store)
     ms = unpacked.ms
     for index, reading in waiting.items():
         read = reading.result()
@@ -287,7 +288,8 @@ def start_reading(session: Session, rt: Runtime, facts: MessageFacts, received_a
         container = is_container(a.filename, a.content_type, a.data)
         if not container and has_reading(session, digest):
             continue
-        started[digest] = rt.readers.read(a.filename, a.content_type, a.data, unpack_only=container)  # a container: unpacked only
+        started[digest] = rt.readers.read(a.filename, a.content_type, a.data, unpack_only=container,
+                                          keep=rt.store)  # a container: unpacked only
 
 
 def read_again(rt: Runtime, attachment: Attachment) -> DocumentReading | None:
@@ -391,30 +393,68 @@ def _record_assessment(session: Session, application: Application, row: Message,
 
 @dataclass
 class Arrival:
-    """A mail stored, parsed and (when it will be read) handed to the reader processes: what the
-    lookahead keeps for the mails after the one being decided."""
+    """A mail stored, being parsed in a reader process, then (when it will be read) its documents handed
+    to them: what the lookahead keeps for the mails after the one being decided."""
 
     mail: IncomingMail
     row_id: int
     processed: bool  # stored and processed before (the mailbox offered it again)
+    received_at: dt.datetime
     facts: MessageFacts | None = None
     started: Started = field(default_factory=dict)
     failure: Exception | None = None  # parsing it failed: the message is marked failed in its turn
+    parsing: concurrent.futures.Future[MessageFacts] | None = None  # parse_message in a reader process
+
+
+# A mail up to this size is parsed in a reader process (its facts, attachments included, come back as
+# one pickle: a quarter of a millisecond for a backlog mail); a larger one here, so two copies of a
+# mail of 50 MB never sit in two processes.
+PARSED_AHEAD_BYTES = 10 * MEGABYTE
 
 
 def _arrive(rt: Runtime, mail: IncomingMail, now: dt.datetime, summary: RunSummary) -> Arrival:
     with Session(rt.engine) as session:
         row, new = store_incoming(session, rt, mail, now)  # the raw mail is kept before anything else
-        summary.stored += int(new)
-        arrival = Arrival(mail, row.id, not new and row.state in SETTLED)
-        if arrival.processed:
-            return arrival
+        arrival = Arrival(mail, row.id, not new and row.state in SETTLED, row.received_at)
+    summary.stored += int(new)
+    if not arrival.processed and len(mail.raw) <= PARSED_AHEAD_BYTES:
         try:
-            arrival.facts = parse_message(mail.raw)
-            start_reading(session, rt, arrival.facts, row.received_at, arrival.started)
-        except Exception as exc:  # the message's own turn records it as failed
-            arrival.failure = exc
-        return arrival
+            arrival.parsing = rt.readers.parse(mail.raw)
+        except Exception:  # the reader processes could not be started: parsed here, in its turn
+            log.warning("%s: the reader processes could not take the mail; it is parsed in the service", mail.key, exc_info=True)
+    return arrival
+
+
+def _open(rt: Runtime, arrival: Arrival) -> None:
+    """The mail's facts (from its reader process, or parsed here when it could not be parsed there),
+    and its documents handed to the reader processes (`start_reading`)."""
+    if arrival.processed or arrival.facts is not None or arrival.failure is not None:
+        return
+    try:
+        arrival.facts = _parsed(arrival)
+        with Session(rt.engine) as session:
+            start_reading(session, rt, arrival.facts, arrival.received_at, arrival.started)
+    except Exception as exc:  # the message's own turn records it as failed
+        arrival.failure = exc
+
+
+def _parsed(arrival: Arrival) -> MessageFacts:
+    """A mail that took its reader process over the time or memory limit, or killed it, is not parsed
+    again here without those limits: that is the mail's failure (kept, tried again later, quarantined
+    at last).  Any other trouble of the reader processes (a broken pool, a pickling error) is theirs:
+    the mail is parsed here."""
+    if arrival.parsing is not None:
+        try:
+            return arrival.parsing.result()
+        except (concurrent.futures.TimeoutError, ProcessExpired, MemoryError) as exc:
+            raise MailTooHard(f"mailen stoppede læserprocessen (over tids- eller hukommelsesgrænsen): {type(exc).__name__}: {exc}") from exc
+        except Exception:
+            log.warning("%s: parsed in the service, not in a reader process", arrival.mail.key, exc_info=True)
+    return parse_message(arrival.mail.raw)
+
+
+class MailTooHard(Exception):
+    """Parsing the mail went over a reader process's limits (bot/readers.py)."""
 
 
 def lookahead(limits: LimitSettings) -> int:
@@ -424,10 +464,11 @@ def lookahead(limits: LimitSettings) -> int:
 
 
 def arrivals(rt: Runtime, mails: Iterable[IncomingMail], now: dt.datetime, summary: RunSummary) -> Iterator[Arrival]:
-    """The mailbox's mails in order, each stored and its documents started a few mails before it is
-    decided (two per reader process), so the reader processes work while the service decides.  The
-    mails held ahead are also bounded by size (two of the largest mail `[limits] message_mb` allows), so
-    a run of large mails is not all held in memory at once."""
+    """The mailbox's mails in order, each stored and parsed, and its documents started, a few mails
+    before it is decided (two per reader process), so the reader processes work while the service
+    decides: a mail's parse goes to them when it is stored, its documents as soon as the parse is back.
+    The mails held ahead are also bounded by size (two of the largest mail `[limits] message_mb`
+    allows), so a run of large mails is not all held in memory at once."""
     window: deque[Arrival] = deque()
     ahead, most = lookahead(rt.settings.limits), 2 * rt.settings.limits.message_mb * MEGABYTE
     held = 0
@@ -435,12 +476,18 @@ def arrivals(rt: Runtime, mails: Iterable[IncomingMail], now: dt.datetime, summa
         summary.fetched += 1
         window.append(_arrive(rt, mail, now, summary))
         held += len(mail.raw)
+        for waiting in window:  # the parses that are back: their documents go to the readers now
+            if waiting.parsing is None or waiting.parsing.done():
+                _open(rt, waiting)
         while len(window) > ahead or (len(window) > 1 and held > most):
             done = window.popleft()
             held -= len(done.mail.raw)
+            _open(rt, done)
             yield done
     while window:
-        yield window.popleft()
+        done = window.popleft()
+        _open(rt, done)
+        yield done
 
 
 def intake(rt: Runtime, mailbox: Mailbox, now: dt.datetime, summary: RunSummary,
@@ -464,6 +511,7 @@ def intake(rt: Runtime, mailbox: Mailbox, now: dt.datetime, summary: RunSummary,
             replied()
         if settled is not None:
             settled()
+    mailbox.flush()  # the last mails (held in the lookahead after the mailbox's own fetch ended) moved out too
 
 
 def settle(rt: Runtime, row_id: int, now: dt.datetime, summary: RunSummary, facts: MessageFacts | None = None,

@@ -12,6 +12,7 @@ stopped."""
 from __future__ import annotations
 
 import concurrent.futures
+import concurrent.futures.thread
 import contextlib
 import logging
 import multiprocessing
@@ -22,13 +23,15 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, cast
 
 from pebble import ProcessExpired, ProcessPool
 
 from config.settings import LimitSettings
 from parsers.documents import ReadOptions, problems
+from parsers.message import MessageFacts, parse_message
 from parsers.reading import Found, expand, unpack, unreadable
+from storage.files import FileStore
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +48,35 @@ class Read:
     ms: int
 
 
-def read_attachment(filename: str, content_type: str, data: bytes, options: ReadOptions, unpack_only: bool = False) -> Read:
+def read_attachment(filename: str, content_type: str, data: bytes, options: ReadOptions, unpack_only: bool = False,
+                    keep: FileStore | None = None) -> Read:
     """What a worker runs: every document of one attachment (`parsers.reading.expand`), or with
-    `unpack_only` a container's documents unpacked, not read (`parsers.reading.unpack`)."""
+    `unpack_only` a container's documents unpacked, not read (`parsers.reading.unpack`).  With `keep`
+    the attachment and every document unpacked from it are first written to that file store (hashed,
+    written and synced here, beside the other worker, not in the service's one thread); the service
+    then only finds them there (`FileStore.put`) before it records a row naming them."""
     start = time.perf_counter()
+    if keep is not None:
+        _keep(keep, data)
     found = (unpack if unpack_only else expand)(filename, content_type, data, options)
+    if keep is not None:
+        for item in found:
+            if item.data is not None and item.data is not data:
+                _keep(keep, item.data)
     found = [Found(f.reading, None) if f.data is data else f for f in found]  # the caller has those bytes: not sent back
     return Read(found, round((time.perf_counter() - start) * 1000 / max(len(found), 1)))
+
+
+def _keep(store: FileStore, data: bytes) -> None:
+    """A file written ahead; a disk that refuses it is the service's to report: it writes every file
+    again before its row (`bot/intake.py` `_read`), and fails the mail there, to be tried again."""
+    with contextlib.suppress(OSError):
+        store.put(data)
+
+
+def parse_mail(raw: bytes) -> MessageFacts:
+    """What a worker runs for a mail: its facts, attachments decoded (`parsers.message.parse_message`)."""
+    return parse_message(raw)
 
 
 def _start_worker(memory_mb: int, niceness: int = 0) -> None:
@@ -61,6 +86,12 @@ def _start_worker(memory_mb: int, niceness: int = 0) -> None:
     priority of work that may wait (the evidence pictures) below the reading of new mail: niced, and on
     Linux SCHED_IDLE, so it takes only CPU time nothing else wants."""
     os.setpgid(0, 0)
+    # Forked from a thread of a ThreadPoolExecutor (the scheduler's), the worker inherits that pool's
+    # registry of threads to join at exit, its own thread among them: Python 3.11 then fails the exit
+    # ("cannot join current thread") and the worker ends with code 1, which pebble takes for a crash --
+    # of the document being read, or, between documents, of the whole pool (every read then fails).
+    # None of those threads exist in the worker.
+    cast("weakref.WeakKeyDictionary[Any, Any]", concurrent.futures.thread._threads_queues).clear()
     if niceness:
         os.nice(niceness)
         with contextlib.suppress(AttributeError, OSError):  # Linux: run only when no other process wants the CPU
@@ -121,7 +152,7 @@ class Reading:
             log.warning("%s: læseren løb tør for hukommelse (grænse %d MB)", self.filename, self.limits.reader_memory_mb)
         except ProcessExpired as exc:  # killed (out of memory in C code) or crashed
             problem, detail = problems.reader_stopped(self.filename), problems.detail_of(exc)
-            log.warning("%s: læserprocessen døde (%s)", self.filename, exc)
+            log.warning("%s: læserprocessen døde (%s, %s)", self.filename, exc, getattr(exc, "exitcode", "?"))
         except Exception as exc:  # expand handles a bad file itself: this is a bug, logged with its traceback
             problem, detail = problems.reader_stopped(self.filename), problems.detail_of(exc)
             log.exception("%s: læseren fejlede", self.filename)
@@ -142,11 +173,17 @@ class Readers:
         self._lock = threading.Lock()
         Readers.live.add(self)
 
-    def read(self, filename: str, content_type: str, data: bytes, unpack_only: bool = False) -> Reading:
-        """Start reading one attachment (or only unpacking a container); the answer is `Reading.result()`."""
-        future = self._started().schedule(read_attachment, (filename, content_type, data, self.options, unpack_only),
+    def read(self, filename: str, content_type: str, data: bytes, unpack_only: bool = False,
+             keep: FileStore | None = None) -> Reading:
+        """Start reading one attachment (or only unpacking a container), its files first kept in `keep`
+        (see `read_attachment`); the answer is `Reading.result()`."""
+        future = self._started().schedule(read_attachment, (filename, content_type, data, self.options, unpack_only, keep),
                                            timeout=self.limits.reader_seconds)
         return Reading(future, filename, content_type, data, self.limits)
+
+    def parse(self, raw: bytes) -> concurrent.futures.Future[MessageFacts]:
+        """Start parsing one mail; the future raises what `run`'s do when the worker failed."""
+        return self.run(parse_mail, raw)
 
     def run(self, task: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
         """Run other work on documents in the same processes, under the same time and memory limits

@@ -80,7 +80,11 @@ def run_pass(rt: Runtime, mailbox: Mailbox, now: dt.datetime, progress: Callable
         its `sent_at` are stamped when they happen, not when a long pass began."""
         return now + dt.timedelta(seconds=time.monotonic() - began)
 
-    pacer = Pacer(lambda: deliver(rt, later(), summary))
+    def send() -> None:  # the mails done are moved out before their replies go (a reply never comes first)
+        mailbox.flush()
+        deliver(rt, later(), summary)
+
+    pacer = Pacer(send)
     intake(rt, mailbox, now, summary, replied=pacer, settled=Pacer(progress, every=PROGRESS_SECONDS) if progress else None)
     retry_due(rt, now, summary, replied=pacer)  # mail that failed before, from its stored copy
     deadlines(rt, now, summary)

@@ -29,7 +29,7 @@ class SmtpDelivery:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        context = tls_context(s.ca_file)
+        context = tls_context(s.ca_file) if s.tls != "none" else None
         if s.tls == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
         else:

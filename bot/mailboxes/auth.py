@@ -5,6 +5,7 @@ with the client-credentials flow gets a token for `https://outlook.office365.com
 the OAuth; we only ask it)."""
 from __future__ import annotations
 
+import functools
 import ssl
 from pathlib import Path
 from typing import Callable
@@ -19,8 +20,17 @@ class AuthError(Exception):
 
 
 def tls_context(ca_file: Path | None) -> ssl.SSLContext:
-    """Certificate-checking TLS; `ca_file` adds a private CA (the tests' self-signed servers)."""
-    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    """Certificate-checking TLS; `ca_file` adds a private CA (the tests' self-signed servers).  One
+    context per CA file as it is now (its path and modification time): loading the system's
+    certificates takes tens of milliseconds, and the outbox connects once a second on a backlog, so a
+    context is made once and reused; a replaced CA file makes a new one."""
+    stamp = ca_file.stat().st_mtime_ns if ca_file and ca_file.exists() else None
+    return _context(str(ca_file) if ca_file else None, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _context(ca_file: str | None, stamp: int | None) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=ca_file)
 
 
 def entra_app(oauth: OAuthSettings, timeout: float | None = None):  # -> msal.ConfidentialClientApplication

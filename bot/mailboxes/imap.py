@@ -33,6 +33,8 @@ from bot.mailboxes.auth import TokenProvider, msal_token_provider, tls_context
 from config.settings import MailboxSettings
 
 log = logging.getLogger(__name__)
+
+MOVE_BATCH = 25  # mails done, moved out together
 DROPPED = (OSError, imaplib.IMAP4.abort, EOFError)  # socket gone, TLS gone, server said BYE
 
 
@@ -59,6 +61,7 @@ class ImapMailbox:
         self.client: IMAPClient | None = None
         self.uidvalidity = 0
         self._done_name: str | None = None
+        self._moving: list[tuple[int, int]] = []  # (UIDVALIDITY, UID) of the mails done, not yet moved
         self._retrying = dict(
             retry=retry_if_exception_type(DROPPED), reraise=True, sleep=self.stop.wait,
             wait=wait_exponential(multiplier=backoff_seconds, max=300),
@@ -127,7 +130,14 @@ class ImapMailbox:
     def fetch(self) -> Iterator[IncomingMail]:
         """Everything in the folder now, oldest UID first, downloaded `batch_size` at a time (with
         claims: as many as the service holds ahead, so the rest is left for the other workers).  Stops
-        before the next mail once `stop` is set (the mail in hand is finished by the caller)."""
+        before the next mail once `stop` is set (the mail in hand is finished by the caller).  The mails
+        done meanwhile are moved out before it ends."""
+        try:
+            yield from self._fetch()
+        finally:
+            self.flush()
+
+    def _fetch(self) -> Iterator[IncomingMail]:
         handled: set[str] = set()
         self.held_elsewhere = 0
         step = min(self.settings.batch_size, (self.claims.batch if self.claims else None) or self.settings.batch_size)
@@ -169,7 +179,7 @@ class ImapMailbox:
                 self.held_elsewhere += 1
             elif self.known(key):
                 handled.add(key)
-                self._move(uid)
+                self._moving.append((self.uidvalidity, uid))
             else:
                 fresh.append(uid)
         return fresh
@@ -200,35 +210,54 @@ class ImapMailbox:
         return uid in client.search(["UID", str(uid)])
 
     def done(self, key: str) -> None:
-        """Move a stored and processed mail to the done folder.  A key from before a UIDVALIDITY change
-        is left alone: the next pass sees the mail under its new key, knows its hash and moves it."""
+        """Move a stored and processed mail to the done folder, with the next few (`MOVE_BATCH` in one
+        MOVE: a round trip a mail was a tenth of a backlog's time), and at the latest when `fetch` ends,
+        before IDLE and on `close`.  Moving later loses nothing: a mail offered again is known by its
+        hash and only moved.  A key from before a UIDVALIDITY change is left alone: the next pass sees
+        the mail under its new key, knows its hash and moves it."""
         _, validity, uid = key.split(":")
-        if int(validity) != self.uidvalidity:
-            self._release(key)
-            return
-        self._move(int(uid))
+        self._moving.append((int(validity), int(uid)))
+        if len(self._moving) >= MOVE_BATCH:
+            self.flush()
 
-    def _move(self, uid: int) -> None:
-        """Move one mail out, then release its claim.  One that is gone already (moved by another
-        worker) is not an error."""
+    def flush(self) -> None:
+        """Move the mails done so far out, then release their claims."""
+        moving, self._moving = self._moving, []
+        if moving:
+            self._move(moving)
+
+    def _move(self, moving: list[tuple[int, int]]) -> None:
+        """Move mails out, (UIDVALIDITY, UID) each, then release their claims.  Only those of the
+        UIDVALIDITY the connection has when it moves them (a reconnect may bring a new one: old UIDs
+        then name other mails); one that is gone already (moved by another worker) is not an error."""
         def move(client: IMAPClient) -> None:
+            uids = [uid for validity, uid in moving if validity == self.uidvalidity]
+            if not uids:
+                return
             folder = self._done_folder(client)
             try:
-                if self.settings.use_move and client.has_capability("MOVE"):
-                    client.move([uid], folder)
-                else:  # a crash between the two leaves a copy in both folders: harmless, the hash is known
-                    client.copy([uid], folder)
-                    client.delete_messages([uid])
-                    client.uid_expunge([uid]) if client.has_capability("UIDPLUS") else client.expunge()
+                self._move_now(client, uids, folder)
             except IMAPClientError as exc:
-                if isinstance(exc, imaplib.IMAP4.abort) or not self._gone(client, [uid], exc):
+                if isinstance(exc, imaplib.IMAP4.abort) or not self._gone(client, uids, exc):
                     raise
-                log.info("IMAP %s: mail %s er allerede flyttet (af en anden proces)", self.where, uid)
+                log.info("IMAP %s: mail %s er allerede flyttet (af en anden proces)", self.where, ", ".join(map(str, uids)))
+                rest = [uid for uid in uids if self._exists(client, uid)]
+                if len(rest) < len(uids) and rest:  # the others of the batch: moved on their own
+                    self._move_now(client, rest, folder)
 
         try:
             self._with_reconnect(move)
         finally:
-            self._release(self.key(uid))
+            for validity, uid in moving:
+                self._release(f"imap:{validity}:{uid}")
+
+    def _move_now(self, client: IMAPClient, uids: list[int], folder: str) -> None:
+        if self.settings.use_move and client.has_capability("MOVE"):
+            client.move(uids, folder)
+        else:  # a crash between the two leaves a copy in both folders: harmless, the hash is known
+            client.copy(uids, folder)
+            client.delete_messages(uids)
+            client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
 
     def _release(self, key: str) -> None:
         if self.claims is not None:
@@ -253,6 +282,7 @@ class ImapMailbox:
 
     def wait(self, timeout: float) -> bool:
         """IDLE until the server reports new mail (True), `timeout` passes or `stop` is set (False)."""
+        self.flush()
         client = self._ensure()
         client.idle()
         log.info("IMAP %s: IDLE, venter på ny post", self.where)
@@ -268,6 +298,10 @@ class ImapMailbox:
             client.idle_done()
 
     def close(self) -> None:
+        try:
+            self.flush()
+        except Exception:  # noqa: BLE001 - closing: a mail not moved is moved by the next pass
+            log.warning("IMAP %s: behandlede mails blev ikke flyttet ved lukning; flyttes ved næste kørsel", self.where, exc_info=True)
         if self.client is not None:
             try:
                 self.client.logout()

@@ -38,6 +38,9 @@ class MaildirMailbox:
                 continue
             yield IncomingMail(key=f"maildir:{key}", raw=raw, file_time=dt.datetime.fromtimestamp(mtime, dt.timezone.utc))
 
+    def flush(self) -> None:
+        """Nothing waits: `done` renames each file at once."""
+
     def done(self, key: str) -> None:
         """The file renamed into the done folder (Maildir++: `.Behandlet/new` or `cur`), as a mail client moves it:
         no parsing, no copy."""

@@ -17,17 +17,17 @@ pages load is damaged.
 """
 from __future__ import annotations
 
-import bisect
 import ctypes
 import functools
 import itertools
-import operator
 import re
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import numpy as np
+import numpy.typing as npt
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
@@ -60,24 +60,76 @@ _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 T = TypeVar("T")
 
 
-@dataclass(slots=True)
-class _Char:
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    upright: bool
+Floats = npt.NDArray[np.float64]
+Indices = npt.NDArray[np.intp]
+Flags = npt.NDArray[np.bool_]
 
 
-@dataclass(slots=True)
-class _Word:
+_SPACE = re.compile(r"\s")  # exactly the characters of str.isspace()
+_LIGATURE = re.compile("[" + "".join(LIGATURES) + "]")
+_UTF32 = "utf-32-le"
+
+
+def _codes(text: str) -> npt.NDArray[np.uint32]:
+    return np.frombuffer(text.encode(_UTF32, "surrogatepass"), dtype=np.uint32)
+
+
+def _flags(pattern: re.Pattern[str], text: str) -> Flags:
+    """Which characters of `text` the pattern matches (one character at a time)."""
+    out = np.zeros(len(text), dtype=np.bool_)
+    out[[m.start() for m in pattern.finditer(text)]] = True
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class _Chars:
+    """A page's characters in PDFium's order, as parallel arrays (one entry a character, `text` one
+    letter each): a page has thousands, and the word and line rules below run over whole arrays
+    instead of an object each."""
+
     text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    chars: list[_Char]
+    x0: Floats
+    x1: Floats
+    top: Floats
+    bottom: Floats
+    upright: Flags
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    @functools.cached_property
+    def codes(self) -> npt.NDArray[np.uint32]:
+        return _codes(self.text)
+
+    @functools.cached_property
+    def space(self) -> Flags:
+        return _flags(_SPACE, self.text)
+
+    @functools.cached_property
+    def ligature(self) -> Flags:
+        return _flags(_LIGATURE, self.text)
+
+    def joined(self, members: Indices) -> str:
+        """The text of the characters `members`, one after the other."""
+        return self.codes[members].tobytes().decode(_UTF32, "surrogatepass")
+
+
+@dataclass(frozen=True, eq=False)
+class _Words:
+    """Words in reading order (group after group), as parallel arrays; `chars` holds their characters
+    word after word, each word's from `starts[k]` to the next one's start."""
+
+    group: Indices
+    x0: Floats
+    x1: Floats
+    top: Floats
+    bottom: Floats
+    text: list[str]
+    chars: Indices
+    starts: Indices
+
+    def __len__(self) -> int:
+        return len(self.text)
 
 
 @dataclass(slots=True)
@@ -126,7 +178,7 @@ class _Table:
 @dataclass
 class _Page:
     number: int
-    chars: list[_Char]
+    chars: _Chars
     edges: list[_Edge]
     ruled: bool  # has lines or rectangles (no ruling, no ruled table)
     images: list[Box]
@@ -151,84 +203,106 @@ def _cluster_ids(values: Iterable[float], tolerance: float) -> dict[float, int]:
 def _cluster(items: list[T], key: Callable[[T], float], tolerance: float) -> list[list[T]]:
     """Items grouped by clusters of `key`, in cluster order (stable within one)."""
     values = [key(x) for x in items]
-    return _buckets(values, items, tolerance)
-
-
-# --------------------------------------------------------------------------- words and lines
-# These run over every character of every page (and again over a table cell's), so each works over a
-# whole list at once: no key functions, comprehensions instead of loops with branches, one bucket a line.
-
-_X0 = operator.attrgetter("x0")
-_TOP_BOTTOM = operator.attrgetter("top", "bottom")
-_UPRIGHT = operator.attrgetter("upright")
-
-
-def _buckets(values: list[float], items: list[T], tolerance: float) -> list[list[T]]:
-    """The items of each cluster of their `values` (in cluster order, stable within one)."""
     ids = _cluster_ids(values, tolerance)
     buckets: dict[int, list[T]] = {}
     for value, item in zip(values, items):
-        bucket = buckets.get(ids[value])
-        if bucket is None:
-            buckets[ids[value]] = [item]
-        else:
-            bucket.append(item)
+        buckets.setdefault(ids[value], []).append(item)
     return [buckets[n] for n in sorted(buckets)]
 
 
-def _has_ligatures(chars: list[_Char]) -> bool:
-    return not LIGATURES.keys().isdisjoint([c.text for c in chars])
+# --------------------------------------------------------------------------- words and lines
+# These run over every character of every page (and again over a table cell's), so each works over
+# whole arrays at once (numpy): Python's stable sort by a pair of keys is one stable sort of complex
+# numbers, a cluster a cumulative sum of "a new one starts here", a word's box a `reduceat` over its
+# characters.  The same floating-point operations on the same values as the rules did on objects, so
+# the same words, lines and cells.
 
 
-def _merge(chars: list[_Char], ligatures: bool) -> _Word:
-    """One word's box (a word of one character is its box)."""
-    text = "".join([LIGATURES.get(c.text, c.text) for c in chars] if ligatures else [c.text for c in chars])
-    if len(chars) == 1:
-        c = chars[0]
-        return _Word(text, c.x0, c.x1, c.top, c.bottom, chars)
-    return _Word(text, min([c.x0 for c in chars]), max([c.x1 for c in chars]), min([c.top for c in chars]),
-                 max([c.bottom for c in chars]), chars)
+def _sort_pairs(first: Indices, second: Floats) -> Indices:
+    """The indices that sort by (first, second), ties in their order: one stable sort of complex numbers
+    (compared by their real part, then their imaginary part), ten times faster than `np.lexsort`."""
+    keys = np.empty(len(second), dtype=np.complex128)
+    keys.real, keys.imag = first, second
+    return keys.argsort(kind="stable")
 
 
-def _line_words(line: list[_Char], upright: bool, ligatures: bool, out: list[_Word]) -> None:
-    """One sorted line's words, split at white space and where a character does not follow the one
-    before it (left of it, a gap, another line; for turned text the same downwards)."""
-    if upright:
-        cut = [False] + [c.x0 < p.x0 or c.x0 > p.x1 + X_TOLERANCE or abs(c.top - p.top) > Y_TOLERANCE
-                         for p, c in zip(line, line[1:])]
-    else:
-        cut = [False] + [c.top < p.top or c.top > p.bottom + Y_TOLERANCE or abs(c.x0 - p.x0) > X_TOLERANCE
-                         for p, c in zip(line, line[1:])]
-    start: int | None = None
-    for i, char in enumerate(line):
-        if char.text.isspace():
-            if start is not None:
-                out.append(_merge(line[start:i], ligatures))
-            start = None
-        elif start is None:
-            start = i
-        elif cut[i]:
-            out.append(_merge(line[start:i], ligatures))
-            start = i
-    if start is not None:
-        out.append(_merge(line[start:], ligatures))
+def _chain(values: Floats, groups: Indices, tolerance: float | Floats) -> Indices:
+    """Each value's cluster as `_cluster_ids` makes them, separately within each group (`groups` does
+    not decrease): sorted values, a new cluster where the group changes or a value exceeds the one
+    before by more than the tolerance (the value's own, when each has one); clusters numbered by
+    group, then by value.  (Equal values are one cluster, so the sort need not be stable.)"""
+    one = not len(groups) or groups[0] == groups[-1]
+    order = values.argsort() if one else _sort_pairs(groups, values)
+    v = values[order]
+    new = np.empty(len(v), dtype=np.bool_)
+    new[:1] = True
+    new[1:] = v[1:] > v[:-1] + (tolerance if isinstance(tolerance, float) else tolerance[order][1:])
+    if not one:
+        g = groups[order]
+        new[1:] |= g[1:] != g[:-1]
+    ids = np.empty(len(v), dtype=np.intp)
+    ids[order] = new.cumsum() - 1
+    return ids
 
 
-def _words(chars: list[_Char]) -> list[_Word]:
-    """Characters into words: by runs of the same uprightness, lines of near tops (left to right; for
-    turned text near lefts, top to bottom), split at white space and at gaps."""
-    out: list[_Word] = []
-    ligatures = _has_ligatures(chars)
-    for upright, group in itertools.groupby(chars, key=_UPRIGHT):
-        run = list(group)
-        if upright:
-            lines = _buckets([c.top for c in run], run, Y_TOLERANCE)
-        else:
-            lines = _buckets([c.x0 for c in run], run, X_TOLERANCE)
-        for line in lines:
-            line.sort(key=_X0 if upright else _TOP_BOTTOM)
-            _line_words(line, upright, ligatures, out)
+def _firsts(keys: npt.NDArray[Any]) -> Flags:
+    """Where a run of equal keys starts."""
+    out = np.empty(len(keys), dtype=np.bool_)
+    out[:1] = True
+    out[1:] = keys[1:] != keys[:-1]
     return out
+
+
+def _spans(starts: Indices, total: int) -> list[tuple[int, int]]:
+    """(start, end) of each run that starts at `starts` (the last ends at `total`)."""
+    begin = starts.tolist()
+    return list(zip(begin, begin[1:] + [total]))
+
+
+_NO_WORDS = np.zeros(0, dtype=np.intp)
+
+
+def _words(chars: _Chars, index: Indices, group: Indices, ligatures: Flags) -> _Words:
+    """The words of each group of characters (`index`: the characters, group after group, each group's
+    in page order; `ligatures`: whether a group has one, then spelt out): in each run of the same
+    uprightness, lines of near tops (left to right; for turned text near lefts, top to bottom), split
+    at white space and where a character does not follow the one before it (left of it, a gap,
+    another line; for turned text the same downwards).  As pdfplumber's `extract_words`."""
+    upright = chars.upright[index]
+    x0, top = chars.x0[index], chars.top[index]
+    turned = not upright.all()
+    if turned:  # runs of the same uprightness, each its own group
+        runs = (_firsts(group) | _firsts(upright)).cumsum() - 1
+        line = _chain(np.where(upright, top, x0), runs, np.where(upright, Y_TOLERANCE, X_TOLERANCE))
+        order = np.lexsort((np.where(upright, 0.0, chars.bottom[index]), np.where(upright, x0, top), line))
+    else:
+        line = _chain(top, group, Y_TOLERANCE)
+        order = _sort_pairs(line, x0)
+    c = index[order]
+    cx0, ctop = x0[order], top[order]
+    breaks = (cx0[1:] < cx0[:-1]) | (cx0[1:] > chars.x1[c[:-1]] + X_TOLERANCE) | (np.abs(ctop[1:] - ctop[:-1]) > Y_TOLERANCE)
+    if turned:
+        down = (ctop[1:] < ctop[:-1]) | (ctop[1:] > chars.bottom[c[:-1]] + Y_TOLERANCE) | (np.abs(cx0[1:] - cx0[:-1]) > X_TOLERANCE)
+        breaks = np.where(upright[order][1:], breaks, down)
+    space = chars.space[c]
+    begins = _firsts(line[order])
+    begins[1:] |= breaks | space[:-1]
+    keep = ~space
+    members = c[keep]
+    starts = begins[keep].nonzero()[0]
+    if not len(starts):
+        return _Words(_NO_WORDS, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), [], _NO_WORDS, _NO_WORDS)
+    member_groups = group[order][keep]
+    spans = _spans(starts, len(members))
+    joined = chars.joined(members)
+    if ligatures.any():
+        spelt = [LIGATURES.get(t, t) if s else t for t, s in zip(joined, ligatures[member_groups].tolist())]
+        texts = ["".join(spelt[a:b]) for a, b in spans]
+    else:  # one character a letter: the words are slices of one string
+        texts = [joined[a:b] for a, b in spans]
+    return _Words(member_groups[starts], np.minimum.reduceat(chars.x0[members], starts),
+                  np.maximum.reduceat(chars.x1[members], starts), np.minimum.reduceat(chars.top[members], starts),
+                  np.maximum.reduceat(chars.bottom[members], starts), texts, members, starts)
 
 
 @dataclass(frozen=True)
@@ -236,35 +310,96 @@ class _TextLine:
     text: str
     top: float
     bottom: float
-    chars: list[_Char]
+    segments: list[tuple[float, str]]  # the line cut into columns (`_segments`)
 
 
-def _text_lines(chars: list[_Char]) -> list[_TextLine]:
+def _text_lines(chars: _Chars, tables: list[Box]) -> list[_TextLine]:
     """The page's text lines (pdfplumber's `extract_text_lines`): words whose tops are near, in the
-    order they were found, one space between words; each line with its characters (a ligature's once
-    for every letter it stands for, as pdfplumber gives them)."""
-    out = []
-    words = _words(chars)
-    ids = _cluster_ids([w.top for w in words], Y_TOLERANCE)
-    ligatures = _has_ligatures(chars)
-    for _, run in itertools.groupby(words, key=lambda w: ids[w.top]):
-        line = list(run)
-        if ligatures:
-            members = [c for w in line for c in w.chars for _ in LIGATURES.get(c.text, c.text)]
-        else:
-            members = [c for w in line for c in w.chars]
-        if not members:
-            continue
-        out.append(_TextLine(" ".join([w.text for w in line]), min([c.top for c in members]),
-                             max([c.bottom for c in members]), members))
+    order they were found, one space between words; each cut into its columns (`_segments`).  Lines
+    whose middle is inside a ruled table are left out (the table is read cell by cell)."""
+    everything = np.arange(len(chars), dtype=np.intp)
+    one_group = np.zeros(len(chars), dtype=np.intp)
+    words = _words(chars, everything, one_group, np.array([chars.ligature.any()]))
+    if not len(words):
+        return []
+    starts = _firsts(_chain(words.top, one_group[:len(words)], Y_TOLERANCE)).nonzero()[0]
+    line_tops, line_bottoms = np.minimum.reduceat(words.top, starts), np.maximum.reduceat(words.bottom, starts)
+    middles = (line_tops + line_bottoms) / 2
+    in_table = np.zeros(len(starts), dtype=np.bool_)
+    for box in tables:  # the line's middle between the table's top and bottom (both included)
+        in_table |= (box[1] <= middles) & (middles <= box[3])
+    kept = (~in_table).nonzero()[0].tolist()
+    tops, bottoms = line_tops.tolist(), line_bottoms.tolist()
+    segments = _segments(chars, words.chars, words.starts[starts], kept)
+    spans = _spans(starts, len(words))
+    return [_TextLine(" ".join(words.text[spans[k][0]:spans[k][1]]), tops[k], bottoms[k], segs) for k, segs in zip(kept, segments)]
+
+
+def _segments(chars: _Chars, members: Indices, line_starts: Indices, lines: list[int]) -> list[list[tuple[float, str]]]:
+    """Each of the `lines` (numbers of the text lines whose characters are `members`, each line's from
+    its start in `line_starts`) cut where a wide gap separates two columns: [(x0, text), …]; a gap of
+    more than a point within one is a space.  A ligature counts once for every letter it stands for
+    (as pdfplumber gives a line's characters)."""
+    if chars.ligature.any():
+        repeats = np.array([len(LIGATURES.get(t, t)) for t in chars.joined(members)], dtype=np.intp)
+        line_starts = np.concatenate(([0], repeats.cumsum()))[line_starts]
+        members = np.repeat(members, repeats)
+    gaps = chars.x0[members[1:]] - chars.x1[members[:-1]]
+    cut = np.zeros(len(members), dtype=np.bool_)
+    cut[1:] = gaps > COLUMN_GAP
+    cut[line_starts] = True
+    codes = chars.codes[members]
+    spaced = np.zeros(len(members), dtype=np.bool_)
+    spaced[1:] = gaps > 1.0
+    spaced &= ~cut & (codes != ord(" "))
+    before = spaced.cumsum()  # spaces put in up to each character
+    spelt = np.full(len(codes) + int(before[-1]), ord(" "), dtype=np.uint32)
+    spelt[np.arange(len(codes)) + before] = codes
+    joined = spelt.tobytes().decode(_UTF32, "surrogatepass")
+    seg_starts = cut.nonzero()[0]
+    at = (seg_starts + before[seg_starts]).tolist() + [len(joined)]
+    x0 = chars.x0[members[seg_starts]].tolist()
+    first_segment = seg_starts.searchsorted(line_starts).tolist() + [len(seg_starts)]
+    # already clean: no white space in a word, one space at most between two characters
+    return [[(x0[k], joined[at[k]:at[k + 1]]) for k in range(first_segment[line], first_segment[line + 1])] for line in lines]
+
+
+_CELL_TESTS = 1 << 22  # cell x character tests in one array (a 60 x 60 grid on a page of 200,000 characters: chunks)
+
+
+def _inside(boxes: Floats, x: Floats, y: Floats, first: int) -> tuple[Indices, Indices]:
+    """(cell, character) of every character whose centre is in one of `boxes` (cells `first`, … in
+    order), cell by cell, characters in page order within each."""
+    inside = ((boxes[:, 0:1] <= x) & (x < boxes[:, 2:3]) & (boxes[:, 1:2] <= y) & (y < boxes[:, 3:4]))
+    group, index = inside.nonzero()
+    return group + first, index
+
+
+def _cell_lines(chars: _Chars, cells: list[Box]) -> list[list[str]]:
+    """The lines of text of each cell, from the characters whose centre is in it (left and top edges
+    included, right and bottom not), in page order: lines of words whose tops are near (in the order
+    of their tops), one space between words."""
+    if not cells or not len(chars):
+        return [[] for _ in cells]
+    boxes = np.array(cells, dtype=np.float64)
+    x = (chars.x0 + chars.x1) / 2
+    y = (chars.top + chars.bottom) / 2
+    step = max(1, _CELL_TESTS // len(x))  # cells tested against every character at once: a bounded matrix
+    found = [_inside(boxes[start:start + step], x, y, start) for start in range(0, len(boxes), step)]
+    group, index = np.concatenate([g for g, _ in found]), np.concatenate([i for _, i in found])
+    ligatures = np.zeros(len(cells), dtype=np.bool_)
+    ligatures[group[chars.ligature[index]]] = True
+    words = _words(chars, index.astype(np.intp), group.astype(np.intp), ligatures)
+    out: list[list[str]] = [[] for _ in cells]
+    if not len(words):
+        return out
+    lines = _chain(words.top, words.group, Y_TOLERANCE)
+    order = lines.argsort(kind="stable")
+    line_of = lines[order]
+    groups = words.group[order].tolist()
+    for a, b in _spans(_firsts(line_of).nonzero()[0], len(order)):
+        out[groups[a]].append(" ".join([words.text[k] for k in order[a:b].tolist()]))
     return out
-
-
-def _cell_text(chars: list[_Char]) -> str:
-    """The text of a table cell: lines of words, one space between words, lines by newlines."""
-    words = _words(chars)
-    lines = _buckets([w.top for w in words], words, Y_TOLERANCE)
-    return "\n".join(" ".join([w.text for w in line]) for line in lines)
 
 
 # --------------------------------------------------------------------------- ruled tables (as pdfplumber)
@@ -340,18 +475,27 @@ def _cells(crossings: dict[Point, tuple[set[Box], set[Box]]]) -> list[Box]:
         return p1[1] == p2[1] and bool(crossings[p1][1] & crossings[p2][1])
 
     points = sorted(crossings)
+    same_x: dict[float, list[Point]] = {}
+    same_y: dict[float, list[Point]] = {}
+    for p in points:  # each in the points' order: same x by y, same y by x
+        same_x.setdefault(p[0], []).append(p)
+        same_y.setdefault(p[1], []).append(p)
     out: list[Box] = []
-    for i, pt in enumerate(points[:-1]):
-        rest = points[i + 1:]
-        below = [p for p in rest if p[0] == pt[0]]
-        right = [p for p in rest if p[1] == pt[1]]
+    for pt in points[:-1]:
+        column, line = same_x[pt[0]], same_y[pt[1]]
+        # the later points with the same x (y), in the order a scan of all later points finds them (NaN
+        # equals none); those to the right joined to it by a rule found once, when first needed
+        below = [p for p in column[column.index(pt) + 1:] if p[0] == pt[0]]
+        right: list[Point] | None = None
         found = None
         for below_pt in below:
             if not connects(pt, below_pt):
                 continue
+            if right is None:
+                right = [p for p in line[line.index(pt) + 1:] if p[1] == pt[1] and connects(pt, p)]
+            if not right:
+                break  # nothing to the right: no cell starts here
             for right_pt in right:
-                if not connects(pt, right_pt):
-                    continue
                 corner = (right_pt[0], below_pt[1])
                 if corner in crossings and connects(corner, right_pt) and connects(corner, below_pt):
                     found = (pt[0], pt[1], corner[0], corner[1])
@@ -394,55 +538,7 @@ def _find_tables(page: _Page) -> list[_Table]:
     return _tables_of(_cells(_intersections(_merged_edges(page.edges))))
 
 
-def _within(centred: list[tuple[float, float, _Char]], box: Box) -> list[tuple[float, float, _Char]]:
-    """The characters whose centre is in the box (left and top edges included, right and bottom not)."""
-    x0, top, x1, bottom = box
-    return [t for t in centred if x0 <= t[0] < x1 and top <= t[1] < bottom]
-
-
-def _centres(chars: list[_Char]) -> list[tuple[float, float, _Char]]:
-    """Each character with its centre (x, y), once for a page's tables."""
-    return [((c.x0 + c.x1) / 2, (c.top + c.bottom) / 2, c) for c in chars]
-
-
-def _in_rows(centred: list[tuple[float, float, _Char]], rows: list[_Row]) -> list[list[tuple[float, float, _Char]]]:
-    """`_within(centred, row.bbox)` for every row: the characters whose centre is in it, in their order,
-    found by bisecting the centres' heights instead of looking at every character for every row."""
-    if any(y != y for _, y, _ in centred):  # a NaN sorts nowhere: look at every character
-        return [_within(centred, row.bbox) for row in rows]
-    order = sorted(range(len(centred)), key=lambda i: centred[i][1])
-    heights = [centred[i][1] for i in order]
-    out = []
-    for row in rows:
-        x0, top, x1, bottom = row.bbox
-        band = sorted(order[bisect.bisect_left(heights, top):bisect.bisect_left(heights, bottom)])
-        out.append([centred[i] for i in band if x0 <= centred[i][0] < x1])
-    return out
-
-
-def _table_texts(table: _Table, centred: list[tuple[float, float, _Char]]) -> list[tuple[_Row, list[str | None]]]:
-    """Each row's cells' text (None where the row has no cell in that column), from the characters
-    whose centre is in the cell (`centred`: the page's characters with their centres)."""
-    rows = table.rows
-    out = []
-    for row, row_chars in zip(rows, _in_rows(_within(centred, table.bbox), rows)):
-        texts: list[str | None] = []
-        for cell in row.cells:
-            if cell is None:
-                texts.append(None)
-                continue
-            cell_chars = [c for _, _, c in _within(row_chars, cell)]
-            texts.append(_cell_text(cell_chars) if cell_chars else "")
-        out.append((row, texts))
-    return out
-
-
 # --------------------------------------------------------------------------- the page's lines
-
-def _inside(top: float, bottom: float, box: Box) -> bool:
-    middle = (top + bottom) / 2
-    return box[1] <= middle <= box[3]
-
 
 def _cell_of(x: float, y: float, table: _Table) -> tuple[int, int] | None:
     for r, row in enumerate(table.rows, start=1):
@@ -457,39 +553,21 @@ def _table_lines(page: _Page, tables: list[_Table]) -> list[tuple[float, Line]]:
     side are not run together into one line; the lines of a multi-line cell stay lines."""
     number = page.number
     located: list[tuple[float, Line]] = []
-    centred = _centres(page.chars) if tables else []
-    for t_index, table in enumerate(tables, start=1):
-        key = number * 100 + t_index
-        for r_index, (row, texts) in enumerate(_table_texts(table, centred), start=1):
-            for c_index, text in enumerate(texts, start=1):
-                for k, part in enumerate(p for p in (clean(t) for t in (text or "").split("\n")) if p):
-                    located.append((row.bbox[1] + c_index * 0.001 + k * 0.00001,
-                                    Line(part, f"side {number}, tabel {t_index}, række {r_index}, celle {c_index}", cell=(key, r_index, c_index), page=number)))
+    places = [(t_index, r_index, c_index, row.bbox[1], cell) for t_index, table in enumerate(tables, start=1)
+              for r_index, row in enumerate(table.rows, start=1) for c_index, cell in enumerate(row.cells, start=1) if cell is not None]
+    for (t_index, r_index, c_index, row_top, _), lines in zip(places, _cell_lines(page.chars, [p[4] for p in places])):
+        for k, part in enumerate(p for p in (clean(t) for t in lines) if p):
+            located.append((row_top + c_index * 0.001 + k * 0.00001,
+                            Line(part, f"side {number}, tabel {t_index}, række {r_index}, celle {c_index}",
+                                 cell=(number * 100 + t_index, r_index, c_index), page=number)))
     return located
-
-
-def _segments(row: _TextLine) -> list[tuple[float, str]]:
-    """A text line cut where a wide gap separates two columns: [(x0, text), …]; a gap of more than a
-    point within one is a space."""
-    chars = row.chars
-    if not chars:
-        return []
-    gaps = [c.x0 - p.x1 for p, c in zip(chars, chars[1:])]
-    starts = [0] + [i + 1 for i, gap in enumerate(gaps) if gap > COLUMN_GAP]
-    out = []
-    for a, b in zip(starts, starts[1:] + [len(chars)]):
-        text = clean(chars[a].text + "".join([" " + c.text if gap > 1.0 and c.text != " " else c.text
-                                              for gap, c in zip(gaps[a:b - 1], chars[a + 1:b])]))
-        if text:
-            out.append((chars[a].x0, text))
-    return out
 
 
 def _column_lines(rows: list[_TextLine], number: int) -> list[tuple[float, Line]]:
     """Text lines, with label and answer side by side in two columns (a borderless table, or tabs, as
     Word exports them) given as cells of a table of their own: a line whose second part starts well
     right of the first is a row; a following line with only the right part continues that answer."""
-    split = [_segments(row) for row in rows]
+    split = [row.segments for row in rows]
     twos = {i for i, segs in enumerate(split) if len(segs) == 2 and segs[1][0] - segs[0][0] >= COLUMN_MIN_X}
     located: list[tuple[float, Line]] = []
     run, r, column_x = 0, 0, None
@@ -528,9 +606,7 @@ def _picture(image: Box, tables: list[_Table], number: int) -> tuple[float, Line
 def _page_lines(page: _Page) -> list[Line]:
     tables = _find_tables(page)
     located = _table_lines(page, tables)
-    boxes = [t.bbox for t in tables]
-    rows = [row for row in _text_lines(page.chars) if not any(_inside(row.top, row.bottom, box) for box in boxes)]
-    located += _column_lines(rows, page.number)
+    located += _column_lines(_text_lines(page.chars, [t.bbox for t in tables]), page.number)
     for image in page.images:
         if image[2] - image[0] >= MIN_IMAGE_POINTS and image[3] - image[1] >= MIN_IMAGE_POINTS:
             located.append(_picture(image, tables, page.number))
@@ -551,11 +627,27 @@ def _apply(m: Matrix, x: float, y: float) -> Point:
     return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
 
 
-def _matrix(obj: Any) -> Matrix:
-    fs = pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFPageObj_GetMatrix(obj, fs):
-        return _IDENTITY
-    return (fs.a, fs.b, fs.c, fs.d, fs.e, fs.f)
+def _unchecked(function: Any) -> Any:
+    """The same PDFium function without ctypes converting its arguments by their declared types on
+    every call (half the cost of a call that runs once a character): the caller passes PDFium's own
+    pointers (the textpage, an object), ints and byref()s as the C function takes them."""
+    unchecked = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
+    unchecked.restype = function.restype
+    return unchecked
+
+
+# run once an object, a path segment or a character: given PDFium's own pointers (or byref()) and ints
+_PAGE_OBJECTS = _unchecked(pdfium_c.FPDFPage_CountObjects)
+_PAGE_OBJECT = _unchecked(pdfium_c.FPDFPage_GetObject)
+_FORM_OBJECTS = _unchecked(pdfium_c.FPDFFormObj_CountObjects)
+_FORM_OBJECT = _unchecked(pdfium_c.FPDFFormObj_GetObject)
+_OBJECT_TYPE = _unchecked(pdfium_c.FPDFPageObj_GetType)
+_GET_MATRIX = _unchecked(pdfium_c.FPDFPageObj_GetMatrix)
+_SEGMENTS = _unchecked(pdfium_c.FPDFPath_CountSegments)
+_SEGMENT = _unchecked(pdfium_c.FPDFPath_GetPathSegment)
+_SEGMENT_POINT = _unchecked(pdfium_c.FPDFPathSegment_GetPoint)
+_SEGMENT_TYPE = _unchecked(pdfium_c.FPDFPathSegment_GetType)
+_SEGMENT_CLOSES = _unchecked(pdfium_c.FPDFPathSegment_GetClose)
 
 
 def _upright(m: Matrix) -> bool:
@@ -574,7 +666,15 @@ class _Objects:
         self.all_upright = True
         self.budget = budget  # objects still to walk: a page of a million paths is not walked to its end
         self.seen = 0
-        self._walk(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, _IDENTITY, 0)
+        self._fs = pdfium_c.FS_MATRIX()  # filled by each object's matrix in turn
+        self._fs_ref = ctypes.byref(self._fs)
+        self._walk(page.raw, _PAGE_OBJECTS, _PAGE_OBJECT, _IDENTITY, 0)
+
+    def _matrix(self, obj: Any) -> Matrix:
+        fs = self._fs
+        if not _GET_MATRIX(obj, self._fs_ref):
+            return _IDENTITY
+        return (fs.a, fs.b, fs.c, fs.d, fs.e, fs.f)
 
     def _walk(self, parent: Any, count: Callable[[Any], int], get: Callable[[Any, int], Any], outer: Matrix, depth: int) -> None:
         for i in range(max(0, count(parent))):
@@ -584,39 +684,39 @@ class _Objects:
             obj = get(parent, i)
             if not obj:
                 continue
-            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            kind = _OBJECT_TYPE(obj)
             if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
-                self._path(obj, _multiply(_matrix(obj), outer))
+                self._path(obj, _multiply(self._matrix(obj), outer))
             elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-                m = _multiply(_matrix(obj), outer)
+                m = _multiply(self._matrix(obj), outer)
                 corners = [_apply(m, x, y) for x, y in ((0, 0), (1, 0), (0, 1), (1, 1))]
                 xs, ys = [p[0] for p in corners], [p[1] for p in corners]
                 self.images.append((min(xs), self.top - max(ys), max(xs), self.top - min(ys)))
             elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
-                if self.all_upright and not _upright(_multiply(_matrix(obj), outer)):
+                if self.all_upright and not _upright(_multiply(self._matrix(obj), outer)):
                     self.all_upright = False
             elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 15:
-                self._walk(obj, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject,
-                           _multiply(_matrix(obj), outer), depth + 1)
+                self._walk(obj, _FORM_OBJECTS, _FORM_OBJECT, _multiply(self._matrix(obj), outer), depth + 1)
 
     def _path(self, obj: Any, m: Matrix) -> None:
         """The path's subpaths as pdfminer classifies them (a line, a rectangle, or a curve) and their
         edges as pdfplumber takes them."""
         x, y = ctypes.c_float(), ctypes.c_float()
+        x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
         subpaths: list[tuple[list[str], list[Point]]] = []
         bezier = 0
-        for i in range(max(0, pdfium_c.FPDFPath_CountSegments(obj))):
-            seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
-            if not seg or not pdfium_c.FPDFPathSegment_GetPoint(seg, x, y):
+        for i in range(max(0, _SEGMENTS(obj))):
+            seg = _SEGMENT(obj, i)
+            if not seg or not _SEGMENT_POINT(seg, x_ref, y_ref):
                 continue
-            kind = pdfium_c.FPDFPathSegment_GetType(seg)
+            kind = _SEGMENT_TYPE(seg)
             point = _apply(m, x.value, y.value)
             if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not subpaths:
                 subpaths.append((["m"], [point]))
                 bezier = 0
                 continue
             shape, points = subpaths[-1]
-            closes = bool(pdfium_c.FPDFPathSegment_GetClose(seg))
+            closes = bool(_SEGMENT_CLOSES(seg))
             if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
                 bezier += 1
                 if bezier % 3:
@@ -663,48 +763,53 @@ class _Objects:
             self.edges.append(_Edge(orientation, min(ax, bx), max(ax, bx), min(ay, by), max(ay, by), abs(ax - bx), abs(ay - by)))
 
 
-def _unchecked(function: Any) -> Any:
-    """The same PDFium function without ctypes converting its arguments by their declared types on
-    every call (half the cost of a call that runs once a character): the caller passes the textpage,
-    an int and a byref() as the C function takes them."""
-    unchecked = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
-    unchecked.restype = function.restype
-    return unchecked
-
-
 _LOOSE_CHAR_BOX = _unchecked(pdfium_c.FPDFText_GetLooseCharBox)
+_IS_GENERATED = _unchecked(pdfium_c.FPDFText_IsGenerated)
+_RECT_FLOATS = 4  # FS_RECTF: left, top, right, bottom
+_NO_FLOATS = np.zeros(0, dtype=np.float64)
+_NO_CHARS = _Chars("", _NO_FLOATS, _NO_FLOATS, _NO_FLOATS, _NO_FLOATS, np.zeros(0, dtype=np.bool_))
 
 
-def _chars(textpage: Any, top: float, all_upright: bool) -> list[_Char]:
+def _chars(textpage: Any, top: float, all_upright: bool) -> _Chars:
     """The page's characters with their boxes, in PDFium's order (the content stream's); the spaces
-    and line breaks PDFium adds of its own are left out."""
+    and line breaks PDFium adds of its own are left out, and characters PDFium gives no box for (or a
+    box not on the page at all: an infinite or undefined coordinate)."""
     n = pdfium_c.FPDFText_CountChars(textpage)
     if n <= 0:
-        return []
+        return _NO_CHARS
     buffer = (ctypes.c_ushort * (n + 1))()
     written = pdfium_c.FPDFText_GetText(textpage, 0, n, buffer)
     text = bytes(memoryview(buffer).cast("B")[: max(0, written - 1) * 2]).decode("utf-16-le", errors="replace")
     if len(text) != n:  # characters outside the BMP: one at a time
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i) or 0xFFFD) for i in range(n))
-    rect = pdfium_c.FS_RECTF()
-    rect_ref = ctypes.byref(rect)
-    loose_char_box = _LOOSE_CHAR_BOX
-    fs = pdfium_c.FS_MATRIX()
-    out = []
-    for i, ch in enumerate(text):
-        if ch.isspace() and pdfium_c.FPDFText_IsGenerated(textpage, i) == 1:
-            continue
-        if ch in _HYPHENS:
-            ch = "-"
-        elif ch == "\x00":
-            continue
-        if not loose_char_box(textpage, i, rect_ref):
-            continue
-        upright = True
-        if not all_upright and pdfium_c.FPDFText_GetMatrix(textpage, i, fs):
-            upright = _upright((fs.a, fs.b, fs.c, fs.d, fs.e, fs.f))
-        out.append(_Char(ch, rect.left, rect.right, top - rect.top, top - rect.bottom, upright))
-    return out
+    codes = _codes(text)
+    wanted = codes != 0
+    spaces = [m.start() for m in _SPACE.finditer(text)]
+    generated = np.fromiter(map(_IS_GENERATED, itertools.repeat(textpage, len(spaces)), spaces), dtype=np.intp, count=len(spaces))
+    wanted[np.array(spaces, dtype=np.intp)[generated == 1]] = False
+    indices = wanted.nonzero()[0]
+    if not len(indices):
+        return _NO_CHARS
+    count = len(indices)
+    boxes = (ctypes.c_float * (_RECT_FLOATS * count))()  # each character's box written to its own place
+    step = ctypes.sizeof(ctypes.c_float) * _RECT_FLOATS
+    places = map(ctypes.byref, itertools.repeat(boxes, count), range(0, step * count, step))
+    found = np.fromiter(map(_LOOSE_CHAR_BOX, itertools.repeat(textpage, count), indices.tolist(), places), dtype=np.intp, count=count)
+    rects = np.frombuffer(memoryview(boxes), dtype=np.float32).reshape(-1, _RECT_FLOATS)
+    placed = (found != 0) & np.isfinite(rects).all(axis=1)
+    if not placed.all():
+        indices, rects = indices[placed], rects[placed]
+    left, upper, right, lower = (rects[:, k].astype(np.float64) for k in range(_RECT_FLOATS))  # as Python floats
+    codes = codes[indices]
+    for hyphen in _HYPHENS:
+        codes[codes == ord(hyphen)] = ord("-")
+    if all_upright:
+        upright = np.ones(len(indices), dtype=np.bool_)
+    else:
+        fs = pdfium_c.FS_MATRIX()
+        upright = np.array([_upright((fs.a, fs.b, fs.c, fs.d, fs.e, fs.f)) if pdfium_c.FPDFText_GetMatrix(textpage, i, fs) else True
+                            for i in indices.tolist()], dtype=np.bool_)
+    return _Chars(codes.tobytes().decode(_UTF32, "surrogatepass"), left, right, top - upper, top - lower, upright)
 
 
 def _read_page(pdf: Any, index: int, limits: Limits = DEFAULT_LIMITS, filename: str = "") -> _Page:

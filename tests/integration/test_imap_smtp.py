@@ -75,6 +75,52 @@ def test_copy_and_expunge_when_move_is_not_used(tmp_path, dovecot, smtp):
     assert dovecot.messages("INBOX") == [] and len(dovecot.messages(DONE)) == 1
 
 
+def test_a_pass_moves_every_mail_out_in_batches_before_it_ends(tmp_path, dovecot, smtp):
+    """Moves go out together (`MOVE_BATCH`), and the last mails of a pass -- still in the lookahead when
+    the mailbox's own fetch ended -- are moved by the time the pass returns, not at the next one."""
+    from bot.mailboxes import imap
+    from bot.runtime import Runtime
+    from bot.service import open_service_mailbox, run_pass
+    from config.settings import load_settings
+
+    rt = Runtime.open(load_settings(imap_config(tmp_path, dovecot, smtp)))
+    for n in range(7):  # more than the lookahead holds (two per reader process)
+        dovecot.append(mail(attachments=[FORM, MINUTES], message_id=f"<batch-{n}@slagelse.dk>"), at(f"2025-03-20 10:0{n}:00"))
+    mailbox = open_service_mailbox(rt)
+    moves: list[int] = []
+    client = mailbox._ensure()
+    real_move = client.move
+    client.move = lambda uids, folder: (moves.append(len(uids)), real_move(uids, folder))[1]
+    try:
+        summary = run_pass(rt, mailbox, dt.datetime.fromisoformat("2025-03-20T12:00:00+01:00"))
+        assert summary.processed == 7
+        assert dovecot.messages("INBOX") == [] and len(dovecot.messages(DONE)) == 7  # before close
+        assert sum(moves) == 7 and max(moves) <= imap.MOVE_BATCH
+    finally:
+        mailbox.close()
+        rt.close()
+
+
+def test_mails_done_are_moved_in_one_move_when_the_fetch_ends(tmp_path, dovecot, smtp):
+    from bot.mailboxes.imap import ImapMailbox
+    from config.settings import load_settings
+
+    for n in range(5):
+        dovecot.append(mail(message_id=f"<one-move-{n}@slagelse.dk>"), at(f"2025-03-20 10:0{n}:00"))
+    box = ImapMailbox(load_settings(imap_config(tmp_path, dovecot, smtp)).mailbox)
+    moves: list[list[int]] = []
+    client = box._ensure()
+    real_move = client.move
+    client.move = lambda uids, folder: (moves.append(list(uids)), real_move(uids, folder))[1]
+    try:
+        for incoming in box.fetch():
+            box.done(incoming.key)
+            assert moves == [] and len(dovecot.messages("INBOX")) == 5  # not yet: with the next ones
+        assert len(moves) == 1 and len(moves[0]) == 5 and dovecot.messages("INBOX") == []
+    finally:
+        box.close()
+
+
 def test_stop_finishes_the_mail_in_hand_and_takes_no_more(tmp_path, dovecot, smtp):
     """What SIGTERM does to a pass: the mailbox hands out nothing after `stop`; the mail in hand is done."""
     import threading

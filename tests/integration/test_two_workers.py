@@ -198,9 +198,11 @@ def test_a_mail_the_other_worker_moved_meanwhile_is_no_error(tmp_path, dovecot, 
         mails = mine.fetch()
         first = next(mails)  # one downloaded (batch_size 1), both UIDs searched
         for other in list(theirs.fetch()):
-            theirs.done(other.key)  # the other worker moved both
+            theirs.done(other.key)
+        theirs.flush()  # the other worker moved both
         assert list(mails) == []  # the second is gone: a FETCH of it yields nothing
-        mine.done(first.key)  # and moving the first again is no error
+        mine.done(first.key)
+        mine.flush()  # and moving the first again is no error
     finally:
         mine.close()
         theirs.close()

@@ -15,7 +15,7 @@ def _lookahead(monkeypatch, sizes: list[int], processes: int = 2, message_mb: in
     from bot.mailboxes import IncomingMail
 
     taken: list[int] = []
-    monkeypatch.setattr(intake, "_arrive", lambda rt, mail, now, summary: (taken.append(1), intake.Arrival(mail, 0, False))[1])
+    monkeypatch.setattr(intake, "_arrive", lambda rt, mail, now, summary: (taken.append(1), intake.Arrival(mail, 0, True, ON_TIME))[1])  # processed before: not parsed
     limits = types.SimpleNamespace(processes=processes, message_mb=message_mb)
     rt = types.SimpleNamespace(settings=types.SimpleNamespace(limits=limits))
     mails = (IncomingMail(key=str(i), raw=b"x" * size) for i, size in enumerate(sizes))

@@ -92,3 +92,17 @@ def test_turned_text_is_not_run_into_the_lines_beside_it():
 
     texts = [line.text for line in extract("skema.pdf", "", _pdf(draw)).lines]
     assert len(texts) == 2 and texts[0] == "Vandret tekst"  # (turned text is read top down, as pdfplumber did)
+
+
+def test_a_large_ruled_table_is_read_the_same_in_bounded_pieces(monkeypatch):
+    """Cells are tested against the page's characters a bounded number at a time (a 60 x 60 grid on
+    a page of 200,000 characters would otherwise be a matrix of gigabytes): the same cells either way."""
+    import parsers.documents.pdf as pdf
+
+    rows = [(f"Spørgsmål {n}", f"Svar nummer {n}") for n in range(30)]
+    data = _pdf(lambda c: _grid(c, 72, 780, rows))
+    whole = extract("skema.pdf", "", data)
+    monkeypatch.setattr(pdf, "_CELL_TESTS", 7)  # a few cells at a time
+    pieces = extract("skema.pdf", "", data)
+    assert [(line.text, line.cell) for line in pieces.lines] == [(line.text, line.cell) for line in whole.lines]
+    assert _cells(pieces)["Svar nummer 29"] == (30, 2) and len(_cells(pieces)) == 60
