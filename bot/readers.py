@@ -152,7 +152,7 @@ class Reading:
             log.warning("%s: læseren løb tør for hukommelse (grænse %d MB)", self.filename, self.limits.reader_memory_mb)
         except ProcessExpired as exc:  # killed (out of memory in C code) or crashed
             problem, detail = problems.reader_stopped(self.filename), problems.detail_of(exc)
-            log.warning("%s: læserprocessen døde (%s, %s)", self.filename, exc, getattr(exc, "exitcode", "?"))
+            log.warning("%s: læserprocessen døde (%s, afslutningskode %s)", self.filename, exc, exc.exitcode)
         except Exception as exc:  # expand handles a bad file itself: this is a bug, logged with its traceback
             problem, detail = problems.reader_stopped(self.filename), problems.detail_of(exc)
             log.exception("%s: læseren fejlede", self.filename)
