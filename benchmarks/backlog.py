@@ -402,11 +402,12 @@ def floor(dovecot, folder: str, batch: int = 100) -> tuple[float, int, int, int]
     import pypdfium2  # noqa: F401
     from imapclient import IMAPClient
 
+    from bot.mailboxes.imap import quiet
     from tests.servers import PASSWORD, USER
 
     start = time.perf_counter()
     mails = attachments = chars = 0
-    with IMAPClient("127.0.0.1", port=dovecot.port, ssl=False) as client:
+    with quiet(IMAPClient("127.0.0.1", port=dovecot.port, ssl=False)) as client:  # imaplib's trace off, as in the service
         client.login(USER, PASSWORD)
         client.select_folder(folder, readonly=True)
         uids = sorted(client.search("ALL"))

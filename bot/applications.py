@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, func, or_, select
 
 from bot.states import AnswerState
 from bot.rules import Dossier, ReceivedDocument
@@ -46,11 +46,13 @@ def _by_reference(session: Session, round_: Round, facts: MessageFacts) -> Appli
 
 
 def _by_municipality(session: Session, round_: Round, cvr: str, domain: str) -> Application | None:
-    query = select(Application).where(Application.round_id == round_.id, Application.kind == "application", Application.closed == False)  # noqa: E712
-    for app in session.exec(query.order_by(Application.id)):
-        if (cvr and app.cvr == cvr) or (domain and app.sender_domain == domain):
-            return app
-    return None
+    same = [test for test in (Application.cvr == cvr if cvr else None, Application.sender_domain == domain if domain else None)
+            if test is not None]
+    if not same:
+        return None
+    query = select(Application).where(Application.round_id == round_.id, Application.kind == "application",
+                                      Application.closed == False, or_(*same))  # noqa: E712
+    return session.exec(query.order_by(Application.id)).first()
 
 
 def identify(facts: MessageFacts, readings: list[DocumentReading]) -> tuple[str, str, str]:

@@ -27,23 +27,21 @@ import fcntl
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO
 
 from sqlalchemy import Connection, or_, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.states import MessageState
-from storage.db import first_start
+from storage.db import first_start, insert_skipping
 from storage.models import Application, Message
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 def lock_key(name: str) -> int:
@@ -64,25 +62,11 @@ def insert_new(session: Session, row: Message) -> Message | None:
     """Insert a new message row unless its sha256 is there already (stored by another worker a moment
     ago): returns the new row, or None when the existing one should be used.  ON CONFLICT waits for a
     concurrent insert of the same bytes to commit, so it never raises an IntegrityError."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {c.name: getattr(row, c.name) for c in Message.__table__.columns if c.name != "id"}  # type: ignore[attr-defined]
-    statement = insert(Message).values(**values).on_conflict_do_nothing(index_elements=["sha256"]).returning(Message.__table__.c.id)  # type: ignore[attr-defined]
-    new_id = session.connection().execute(statement).scalar()  # Core: RETURNING gives nothing when the row was there
+    statement = insert_skipping(session, Message).on_conflict_do_nothing(index_elements=["sha256"]).returning(Message.__table__.c.id)  # type: ignore[attr-defined]
+    new_id = session.connection().execute(statement, values).scalar()  # Core: RETURNING gives nothing when the row was there
     session.commit()
     return session.get(Message, new_id) if new_id is not None else None
-
-
-def first_writer(session: Session, write: Callable[[], T]) -> T | None:
-    """`write` in a savepoint: None when another worker wrote the same unique row first (the same
-    document read by two workers at once).  SQLite has one writer: it is just called."""
-    if not on_postgresql(session):
-        return write()
-    try:
-        with session.begin_nested():
-            return write()
-    except IntegrityError:
-        return None
 
 
 def recorded_first_start(engine: Engine, now: dt.datetime) -> dt.datetime:

@@ -47,7 +47,7 @@ from storage.db import first_start
 from storage.files import sha256
 from storage.models import Application, Attachment, InformationRequest, Message, Reply
 from storage.models import Assessment as AssessmentRow
-from storage.readings import has_reading, newest_reading, store_reading, stored_reading
+from storage.readings import has_reading, newest_reading, store_readings, stored_reading
 
 log = logging.getLogger(__name__)
 
@@ -215,11 +215,7 @@ def _read(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now:
                                    role=reading.role, problem=reading.problem or "", problem_detail=reading.detail or None))
             if reading.role != "unreadable":
                 new.append((reading, read.ms))
-    # written once all are read, in the order of their digests (two workers writing the same two new
-    # documents wait for each other in one order, never in a deadlock); the same document read by
-    # another worker at once is kept once
-    for reading, read_ms in sorted(new, key=lambda item: item[0].sha256):
-        claims.first_writer(session, lambda: store_reading(session, reading, read_ms, now))  # noqa: B023 - called at once
+    store_readings(session, new, now)  # once all are read; the same document read by another worker at once is kept once
     return tuple(readings)
 
 
@@ -306,7 +302,7 @@ def stored_reader(session: Session, rt: Runtime, now: dt.datetime) -> Reader:
             return newest_reading(session, attachment.sha256)
         reading = read_again(rt, attachment)
         if reading is not None and reading.role != "unreadable":
-            store_reading(session, reading, 0, now)
+            store_readings(session, [(reading, 0)], now)
         return reading
     return read
 
@@ -541,6 +537,8 @@ def settle(rt: Runtime, row_id: int, now: dt.datetime, summary: RunSummary, fact
             reply = process_message(session, rt, row, now, facts, started)
             row.state, row.error, row.next_attempt_at = "processed", "", None
             session.add(row)
+            app = session.get(Application, row.application_id) if row.application_id is not None else None  # in hand: no query
+            settled = events.facts_of(row, app.reference if app else None)  # before the commit expires the row
             session.commit()
         except Exception as exc:  # one bad mail must never stop the intake
             session.rollback()
@@ -556,7 +554,7 @@ def settle(rt: Runtime, row_id: int, now: dt.datetime, summary: RunSummary, fact
             summary.errors.append(f"{failed.mailbox_key or failed.sha256[:12]}: {failed.error}")
             events.message_settled(rt.engine, row_id, "failed", began)
             return None
-    events.message_settled(rt.engine, row_id, "processed", began)
+    events.message_settled(rt.engine, row_id, "processed", began, settled)
     summary.processed += 1
     summary.replies_queued += int(reply is not None)
     return reply

@@ -5,6 +5,7 @@ mail or a reply twice is in bot/claims.py (and the outbox's atomic claims, bot/o
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from typing import Callable
@@ -21,6 +22,8 @@ from bot.outbox import send_pending
 from bot.pictures import make_pictures
 from bot.quarantine import retry_due
 from storage.models import Message
+
+log = logging.getLogger(__name__)
 
 
 def processed_keys(rt: Runtime) -> Callable[[str], bool]:
@@ -66,11 +69,48 @@ class Pacer:
             self.last = time.monotonic()
 
 
+class Courier:
+    """Delivers a pass's replies beside it, on a thread of its own, so the intake never waits for an
+    SMTP conversation (a round trip to Microsoft 365 is tens of milliseconds, a few per reply, and a
+    server that stalls would stall the reading of new mail).  `__call__` asks for a delivery (one runs
+    at a time; a request during one is served after it), `finish` waits for the last one.  A delivery
+    that fails is logged and noted in the pass's summary; the outbox keeps the replies for the next."""
+
+    def __init__(self, deliver: Callable[[], None], summary: RunSummary) -> None:
+        self.deliver, self.summary = deliver, summary
+        self.wanted, self.ending = threading.Event(), False
+        self.thread: threading.Thread | None = None
+
+    def __call__(self) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="courier", daemon=True)
+            self.thread.start()
+        self.wanted.set()
+
+    def _run(self) -> None:
+        while True:
+            self.wanted.wait()
+            self.wanted.clear()
+            if self.ending:
+                return
+            try:
+                self.deliver()
+            except Exception as exc:  # noqa: BLE001 - the outbox keeps the replies; the pass goes on
+                log.exception("delivery during the pass failed")
+                self.summary.errors.append(f"svarene kunne ikke afleveres under kørslen ({type(exc).__name__}); de sendes senere")
+
+    def finish(self) -> None:
+        if self.thread is not None:
+            self.ending = True
+            self.wanted.set()
+            self.thread.join()
+
+
 def run_pass(rt: Runtime, mailbox: Mailbox, now: dt.datetime, progress: Callable[[], None] | None = None) -> RunSummary:
-    """Intake over an open mailbox (its replies sent as it goes), the failed mail that is due again,
-    then delivery of the rest.  `progress` is told as mails are done during a long pass, at most every
-    `PROGRESS_SECONDS` (the scheduler records a poll: /healthz does not call a worker stale while it
-    takes in a large backlog, answered or not)."""
+    """Intake over an open mailbox (its replies sent as it goes, beside it: `Courier`), the failed mail
+    that is due again, then delivery of the rest.  `progress` is told as mails are done during a long
+    pass, at most every `PROGRESS_SECONDS` (the scheduler records a poll: /healthz does not call a
+    worker stale while it takes in a large backlog, answered or not)."""
     summary = RunSummary()
     recorded_first_start(rt.engine, now)  # the default `answer_from`: mail from before the bot ran is not answered
     began = time.monotonic()
@@ -80,13 +120,18 @@ def run_pass(rt: Runtime, mailbox: Mailbox, now: dt.datetime, progress: Callable
         its `sent_at` are stamped when they happen, not when a long pass began."""
         return now + dt.timedelta(seconds=time.monotonic() - began)
 
-    def send() -> None:  # the mails done are moved out before their replies go (a reply never comes first)
+    courier = Courier(lambda: deliver(rt, later(), summary), summary)
+
+    def send() -> None:  # the mails done are moved out (on this thread: the mailbox's connection) before their replies go
         mailbox.flush()
-        deliver(rt, later(), summary)
+        courier()
 
     pacer = Pacer(send)
-    intake(rt, mailbox, now, summary, replied=pacer, settled=Pacer(progress, every=PROGRESS_SECONDS) if progress else None)
-    retry_due(rt, now, summary, replied=pacer)  # mail that failed before, from its stored copy
+    try:
+        intake(rt, mailbox, now, summary, replied=pacer, settled=Pacer(progress, every=PROGRESS_SECONDS) if progress else None)
+        retry_due(rt, now, summary, replied=pacer)  # mail that failed before, from its stored copy
+    finally:
+        courier.finish()
     deadlines(rt, now, summary)
     deliver(rt, later(), summary)
     return summary

@@ -6,8 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine, select
+from sqlmodel import Session, SQLModel, create_engine, select
 
 from storage import models  # noqa: F401  (tables)
 from storage.models import ServiceState
@@ -27,6 +28,13 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def insert_skipping(session: Session, table: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` in this database's own dialect, which can say ON CONFLICT DO NOTHING (the
+    same bytes stored, the same document read, by another worker a moment ago)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 FIRST_START = "first_start"  # the servicestate key of the service's first start on this database

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint, column, func
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -151,12 +151,14 @@ class Assessment(SQLModel, table=True):
 class Reply(SQLModel, table=True):
     """Every outgoing mail, recorded before it is sent (pending -> sent | failed).  `dedupe_key`
     names the occasion (this message's receipt, this application's reminder at this moment), so a
-    re-run never records the same notice twice."""
+    re-run never records the same notice twice.  Indexed for the loop caps each automatic reply is
+    weighed against (bot/loops.py): the replies to a Message-ID, and to a sender (any case) in a day."""
 
+    __table_args__ = (Index("ix_reply_to_lower_created_at", func.lower(column("to")), "created_at"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     dedupe_key: str = Field(index=True, unique=True)
     application_id: Optional[int] = Field(default=None, foreign_key="application.id", index=True)
-    answers_message_id: Optional[int] = Field(default=None, foreign_key="message.id")
+    answers_message_id: Optional[int] = Field(default=None, foreign_key="message.id", index=True)
     kind: str  # the X-Taskforce-Reply value
     template: str = ""
     message_id: str = Field(index=True, unique=True)

@@ -121,6 +121,34 @@ def test_mails_done_are_moved_in_one_move_when_the_fetch_ends(tmp_path, dovecot,
         box.close()
 
 
+def test_imaplib_does_not_trace_each_downloaded_mail_unless_its_logger_is_on(tmp_path, dovecot, smtp, caplog):
+    """imapclient turns imaplib's trace on, which formats every FETCH literal (the whole mail) whether or not
+    the line is logged: the service turns it off, unless an operator enables the wire logger for DEBUG."""
+    import logging
+
+    from bot.mailboxes.imap import WIRE_LOG, ImapMailbox
+    from config.settings import load_settings
+
+    dovecot.append(mail(message_id="<traced@slagelse.dk>"), at("2025-03-20 10:00:00"))
+    settings = load_settings(imap_config(tmp_path, dovecot, smtp)).mailbox
+
+    def fetched(box: ImapMailbox) -> list[str]:
+        try:
+            return [incoming.key for incoming in box.fetch()]
+        finally:
+            box.close()
+
+    with caplog.at_level(logging.DEBUG, logger="bot"):  # the service's own debug lines: not the wire trace
+        assert len(fetched(ImapMailbox(settings))) == 1
+    assert not [r for r in caplog.records if r.name == WIRE_LOG]
+    quiet = ImapMailbox(settings)
+    assert quiet._ensure()._imap.debug == 0  # and so nothing is formatted for it either
+    quiet.close()
+    with caplog.at_level(logging.DEBUG, logger=WIRE_LOG):
+        assert len(fetched(ImapMailbox(settings))) == 1
+    assert any("traced@slagelse.dk" in r.getMessage() for r in caplog.records if r.name == WIRE_LOG)  # the mail itself, traced
+
+
 def test_stop_finishes_the_mail_in_hand_and_takes_no_more(tmp_path, dovecot, smtp):
     """What SIGTERM does to a pass: the mailbox hands out nothing after `stop`; the mail in hand is done."""
     import threading

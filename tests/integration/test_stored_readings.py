@@ -181,3 +181,49 @@ def test_a_container_sent_again_is_unpacked_but_its_documents_are_not_read_again
         assert app.status == "complete"
         names = sorted(a.filename for a in session.exec(select(Attachment)).all())
         assert names.count("bilag-igen.zip/referat.pdf") == 1 and names.count("bilag.zip/skema.docx") == 2
+
+
+def test_a_document_stored_by_two_workers_at_once_is_kept_once_the_first_reading(installation):
+    """Two workers that read the same new document at once both store it: the second waits for the first's
+    commit and keeps the first reading, with no error that would fail
+    its mail.  Readings and a document already kept are left as they are."""
+    import dataclasses
+    import threading
+
+    from parsers.documents import ReadOptions
+    from parsers.reading import expand
+    from storage.readings import store_readings
+
+    rt = _runtime(installation)
+    try:
+        form = expand("skema.docx", "", FORM, ReadOptions())[0].reading
+        minutes = expand("referat.pdf", "", MINUTES, ReadOptions())[0].reading
+        now = at("2025-03-20 10:00:00")
+        first = Session(rt.engine)
+        store_readings(first, [(form, 11)], now)  # the first worker's insert, not yet committed
+        second_done = threading.Event()
+
+        def second() -> None:
+            with Session(rt.engine) as session:
+                store_readings(session, [(minutes, 33), (dataclasses.replace(form, filename="andet navn.docx"), 22)], now)
+                session.commit()
+            second_done.set()
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        worker.join(timeout=1.0)
+        assert not second_done.is_set()  # waits for the first worker's commit (its row; SQLite: its write lock), rather than fail
+        first.commit()
+        first.close()
+        worker.join(timeout=30)
+        assert second_done.is_set()
+        with Session(rt.engine) as session:
+            rows = {(d.sha256, d.reader_version): d for d in session.exec(select(Document))}
+        assert len(rows) == 2
+        kept = rows[(form.sha256, READER_VERSION)]
+        assert (kept.filename, kept.read_ms) == ("skema.docx", 11)  # the first one stayed
+        assert load_reading(kept.reading) == form
+        assert rows[(minutes.sha256, READER_VERSION)].read_ms == 33
+        assert rows[(minutes.sha256, READER_VERSION)].role == "minutes"
+    finally:
+        rt.close()
