@@ -309,16 +309,27 @@ class Service:
         """VmHWM of the running service (its own peak resident set), in KiB."""
         return _hwm(self.proc.pid)
 
-    def reader_rss_kib(self) -> list[int]:
-        """VmHWM of each of the service's reader processes (its children, bot/readers.py), in KiB: the
-        forked workers share the service's pages until they write, so each counts them too."""
+    def children(self) -> list[int]:
+        """The service's live child processes (its reader processes, bot/readers.py)."""
         children: list[str] = []
         for task in Path(f"/proc/{self.proc.pid}/task").glob("*"):  # forked by whichever thread read first
             try:
                 children += (task / "children").read_text().split()
             except OSError:
                 continue
-        return [kib for kib in (_hwm(int(pid)) for pid in children) if kib]
+        return [int(pid) for pid in children]
+
+    def reader_rss_kib(self) -> list[int]:
+        """VmHWM of each of the service's reader processes, in KiB: the forked workers share the
+        service's pages until they write, so each counts them too."""
+        return [kib for kib in (_hwm(pid) for pid in self.children()) if kib]
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU time (user + system) so far of the service's own process and of its reader processes: the
+        live ones and those it has reaped (replaced after `documents_per_worker` documents)."""
+        own, reaped = _cpu(self.proc.pid)
+        return own, reaped + sum(_cpu(pid)[0] for pid in self.children())
+
 
     def stop(self) -> int | None:
         if self.alive():
@@ -336,6 +347,16 @@ class Service:
             return "".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)[-lines:])
         except OSError:
             return ""
+
+
+def _cpu(pid: int) -> tuple[float, float]:
+    """(the process's own CPU seconds, its reaped children's), from /proc/<pid>/stat; zeros if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
 
 
 def configure(root: Path, dovecot, smtp, rounds: int = 0) -> Path:
@@ -499,6 +520,7 @@ def backlog(count: int, sets: list[DocumentSet] | None = None, stall: float = 30
     ok = False
     try:
         service.wait_idle()
+        cpu_before, harness_before = service.cpu_seconds(), os.times()
         with dovecot.client() as client:  # a burst: the backlog arrives while the service IDLEs
             for m in mails:
                 client.append("INBOX", m.raw, msg_time=m.received)
@@ -507,6 +529,7 @@ def backlog(count: int, sets: list[DocumentSet] | None = None, stall: float = 30
         append_seconds = max(appended.values()) - first
         offset = time.time() - time.perf_counter()
         got = sink.wait_quiet(count, stall, service.alive)
+        cpu_after, harness_after = service.cpu_seconds(), os.times()
         rss = service.peak_rss_kib()
         readers = service.reader_rss_kib()
         end = sink.times[got - 1] if got else time.perf_counter()
@@ -547,6 +570,11 @@ def backlog(count: int, sets: list[DocumentSet] | None = None, stall: float = 30
             print("  timeline      at 25/50/75/100 % of the run: "
                   + (f"moved {'/'.join(str(sum(t <= m for t in moved.values())) for m in marks)}, " if moved else "")
                   + f"replies {'/'.join(str(sum(t <= m for t in sink.times)) for m in marks)}")
+            main_cpu, readers_cpu = (after - before for after, before in zip(cpu_after, cpu_before))
+            harness_cpu = (harness_after.user + harness_after.system) - (harness_before.user + harness_before.system)
+            print(f"  CPU           from the first append to the last reply: the service {main_cpu:.1f} s, its reader processes "
+                  f"{readers_cpu:.1f} s, this benchmark (appending, the SMTP sink) {harness_cpu:.1f} s, in {seconds:.1f} s on "
+                  f"{os.cpu_count()} cores")
             print(f"  memory        peak RSS of the service {rss / 1024 if rss else float('nan'):.0f} MiB, of its {len(readers)} reader "
                   f"process(es) {' / '.join(f'{k / 1024:.0f}' for k in readers) or '-'} MiB (VmHWM each, read before it was stopped; "
                   f"forked, they share the service's pages); exit code {code} after SIGTERM")

@@ -32,6 +32,18 @@ def message_settled(engine: Engine, row_id: int, outcome: str, began: float, fac
     log.info(MESSAGE_SETTLED, extra=fields)
 
 
+def facts_in_hand(session: Session, row: Message) -> dict[str, object] | None:
+    """`facts_of` a row being committed, its application from the session (no query); None when nobody
+    listens, or when they cannot be had (then `message_settled` reads them)."""
+    if not log.isEnabledFor(logging.INFO):
+        return None
+    try:
+        app = session.get(Application, row.application_id) if row.application_id is not None else None
+        return facts_of(row, app.reference if app else None)
+    except Exception:  # noqa: BLE001 - a log line must not fail a message
+        return None
+
+
 def facts_of(row: Message, reference: str | None) -> dict[str, object]:
     """What the event says of a message (and its application's reference): its classification, and of an
     error only its type."""

@@ -47,7 +47,7 @@ from storage.db import first_start
 from storage.files import sha256
 from storage.models import Application, Attachment, InformationRequest, Message, Reply
 from storage.models import Assessment as AssessmentRow
-from storage.readings import has_reading, newest_reading, store_readings, stored_reading
+from storage.readings import newest_reading, read_before, store_readings, stored_reading
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ def _read(session: Session, rt: Runtime, row: Message, facts: MessageFacts, now:
             session.add(Attachment(message_id=row.id, filename=reading.filename, content_type=reading.content_type or a.content_type,
                                    sha256=rt.store.put(item.data) if item.data is not None else digest, size=len(data),
                                    role=reading.role, problem=reading.problem or "", problem_detail=reading.detail or None))
-            if reading.role != "unreadable":
+            if reading.role != "unreadable" and reading.sha256 not in read.stored:
                 new.append((reading, read.ms))
     store_readings(session, new, now)  # once all are read; the same document read by another worker at once is kept once
     return tuple(readings)
@@ -232,7 +232,7 @@ def _documents(session: Session, rt: Runtime, a: MailAttachment, digest: str, st
     else:
         before = stored_reading(session, digest)
         if before is not None:  # the same bytes sent before, maybe under another name: this one's
-            return Read([Found(dataclasses.replace(before, filename=a.filename), None)], 0)
+            return Read([Found(dataclasses.replace(before, filename=a.filename), None)], 0, frozenset({digest}))
         return rt.readers.read(a.filename, a.content_type, a.data, keep=rt.store).result()
     return _unpacked(session, rt, read) if container else read
 
@@ -242,12 +242,14 @@ def _unpacked(session: Session, rt: Runtime, unpacked: Read) -> Read:
     at once in the reader processes)."""
     waiting: dict[int, Reading] = {}
     found = list(unpacked.found)
+    stored: set[str] = set()
     for index, item in enumerate(found):
         if item.data is None or not is_pending(item.reading):
             continue
         before = stored_reading(session, item.reading.sha256)
         if before is not None:
             found[index] = Found(dataclasses.replace(before, filename=item.reading.filename), item.data)
+            stored.add(item.reading.sha256)
         else:
             waiting[index] = rt.readers.read(item.reading.filename, "", item.data, keep=rt.store)
     ms = unpacked.ms
@@ -256,7 +258,7 @@ def _unpacked(session: Session, rt: Runtime, unpacked: Read) -> Read:
         if read.found:  # one document: the member's reading, with the member's bytes (the reader sent none back)
             found[index] = Found(read.found[0].reading, found[index].data)
         ms = max(ms, read.ms)
-    return Read(found, ms)
+    return Read(found, ms, frozenset(stored))
 
 
 def oversized(limits: LimitSettings, attachments: Sequence[MailAttachment]) -> list[str | None]:
@@ -277,12 +279,13 @@ def start_reading(session: Session, rt: Runtime, facts: MessageFacts, received_a
         return
     if screen(facts, own_address(rt.settings, facts.sender), routing) is not None:
         return
-    for a, too_large in zip(facts.attachments, oversized(rt.settings.limits, facts.attachments)):
-        digest = sha256(a.data)
+    digests = [sha256(a.data) for a in facts.attachments]
+    before = read_before(session, digests)  # one query for the mail's attachments
+    for a, digest, too_large in zip(facts.attachments, digests, oversized(rt.settings.limits, facts.attachments)):
         if too_large or digest in started:
             continue
         container = is_container(a.filename, a.content_type, a.data)
-        if not container and has_reading(session, digest):
+        if not container and digest in before:
             continue
         started[digest] = rt.readers.read(a.filename, a.content_type, a.data, unpack_only=container,
                                           keep=rt.store)  # a container: unpacked only
@@ -537,8 +540,7 @@ def settle(rt: Runtime, row_id: int, now: dt.datetime, summary: RunSummary, fact
             reply = process_message(session, rt, row, now, facts, started)
             row.state, row.error, row.next_attempt_at = "processed", "", None
             session.add(row)
-            app = session.get(Application, row.application_id) if row.application_id is not None else None  # in hand: no query
-            settled = events.facts_of(row, app.reference if app else None)  # before the commit expires the row
+            settled = events.facts_in_hand(session, row)  # before the commit expires the row
             session.commit()
         except Exception as exc:  # one bad mail must never stop the intake
             session.rollback()

@@ -22,8 +22,10 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import or_, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_fixed
 
 from bot.delivery import Delivery, DeliveryError, DeliveryUnavailable, open_delivery
 from bot.states import ReplyState
@@ -101,28 +103,38 @@ def recover(engine: Engine, now: dt.datetime, policy: RetryPolicy) -> int:
     return doubtful
 
 
-def send_pending(engine: Engine, settings: DeliverySettings, now: dt.datetime, delivery: Delivery | None = None) -> FlushResult:
+def send_pending(engine: Engine, settings: DeliverySettings, now: dt.datetime, delivery: Delivery | None = None,
+                 upto: int | None = None) -> FlushResult:
     """Deliver every recorded reply that is due, with the retry policy of `settings`: the one send
     function of the service and the web app.  Without `delivery` the configured one is opened for this
-    call and closed after it."""
+    call and closed after it; with `upto`, only the replies recorded up to that row id (`newest_reply`
+    at some moment: a pass's replies whose mails were moved out by then)."""
     own = delivery is None
     channel = open_delivery(settings) if delivery is None else delivery
     try:
-        return flush(engine, channel, now, RetryPolicy.of(settings))
+        return flush(engine, channel, now, RetryPolicy.of(settings), upto)
     finally:
         if own:
             channel.close()
 
 
-def flush(engine: Engine, delivery: Delivery, now: dt.datetime, policy: RetryPolicy) -> FlushResult:
+def newest_reply(engine: Engine) -> int | None:
+    """The id of the newest reply row: the replies recorded so far are the ones up to it."""
+    with Session(engine) as session:
+        return session.exec(select(func.max(Reply.id))).one()
+
+
+def flush(engine: Engine, delivery: Delivery, now: dt.datetime, policy: RetryPolicy, upto: int | None = None) -> FlushResult:
     """Send every pending reply that is due, oldest first, over an open delivery.  Stops at the first
     sign that the server is unavailable (the rest keep their schedule).  The policy is required: a send
     without the configured one would retry on another schedule than the service's (use `send_pending`)."""
     in_doubt = recover(engine, now, policy)
     sent = failed = 0
+    query = select(Reply.id).where(Reply.state == ReplyState.PENDING, or_(Reply.next_attempt_at.is_(None), Reply.next_attempt_at <= now))
+    if upto is not None:
+        query = query.where(Reply.id <= upto)
     with Session(engine) as session:
-        due = session.exec(select(Reply.id).where(Reply.state == ReplyState.PENDING, or_(Reply.next_attempt_at.is_(None),
-                                                  Reply.next_attempt_at <= now)).order_by(Reply.id)).all()
+        due = session.exec(query.order_by(Reply.id)).all()
     for reply_id in due:
         with Session(engine) as session:
             reply = session.get(Reply, reply_id)
@@ -177,5 +189,21 @@ class Claim:
 
     def end(self, **values: object) -> None:
         """The outcome, unless another claim has the row by now; a send recovered as in doubt meanwhile
-        (`recover` judged the claim dead) is set right, since this flusher knows how it ended."""
-        self._update((ReplyState.CLAIMED, ReplyState.SENDING, ReplyState.IN_DOUBT), **values)
+        (`recover` judged the claim dead) is set right, since this flusher knows how it ended.  A
+        database locked beyond its busy timeout (SQLite: a pass holding the write lock through a long
+        re-read) is waited for again, for up to `RECORD_PATIENCE`: the outcome of a send that happened
+        must not be lost, or the row would be judged in doubt and held for the secretariat."""
+        for attempt in Retrying(retry=retry_if_exception(_locked), stop=stop_after_delay(RECORD_PATIENCE.total_seconds()),
+                                wait=wait_fixed(0.5), reraise=True,
+                                before_sleep=lambda state: log.warning("reply %s: the database is locked; its outcome is recorded again",
+                                                                        self.reply_id)):
+            with attempt:
+                self._update((ReplyState.CLAIMED, ReplyState.SENDING, ReplyState.IN_DOUBT), **values)
+
+
+RECORD_PATIENCE = dt.timedelta(minutes=5)  # well inside LEASE
+
+
+def _locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (its busy timeout ran out), which waiting longer cures."""
+    return isinstance(exc, OperationalError) and "locked" in str(exc).lower()

@@ -46,6 +46,7 @@ class Read:
 
     found: list[Found]
     ms: int
+    stored: frozenset[str] = frozenset()  # the digests whose reading came from the database, not from a reader
 
 
 def read_attachment(filename: str, content_type: str, data: bytes, options: ReadOptions, unpack_only: bool = False,

@@ -18,7 +18,7 @@ from bot.health import record_poll
 from bot.intake import RunSummary, intake, lookahead
 from bot.runtime import Runtime
 from bot.mailboxes import Mailbox, open_mailbox
-from bot.outbox import send_pending
+from bot.outbox import newest_reply, send_pending
 from bot.pictures import make_pictures
 from bot.quarantine import retry_due
 from storage.models import Message
@@ -44,8 +44,8 @@ def open_service_mailbox(rt: Runtime, stop: threading.Event | None = None) -> Ma
     return open_mailbox(settings, known=processed_keys(rt), stop=stop, claims=claims)
 
 
-def deliver(rt: Runtime, now: dt.datetime, summary: RunSummary) -> None:
-    result = send_pending(rt.engine, rt.settings.delivery, now)  # the web app's "send now" is the same call
+def deliver(rt: Runtime, now: dt.datetime, summary: RunSummary, upto: int | None = None) -> None:
+    result = send_pending(rt.engine, rt.settings.delivery, now, upto=upto)  # the web app's "send now" is the same call
     summary.replies_sent += result.sent
     if result.failed:
         summary.errors.append(f"{result.failed} svar kunne ikke afleveres (prøves igen senere eller er afvist)")
@@ -72,16 +72,21 @@ class Pacer:
 class Courier:
     """Delivers a pass's replies beside it, on a thread of its own, so the intake never waits for an
     SMTP conversation (a round trip to Microsoft 365 is tens of milliseconds, a few per reply, and a
-    server that stalls would stall the reading of new mail).  `__call__` asks for a delivery (one runs
-    at a time; a request during one is served after it), `finish` waits for the last one.  A delivery
-    that fails is logged and noted in the pass's summary; the outbox keeps the replies for the next."""
+    server that stalls would stall the reading of new mail).  `__call__(upto)` asks for a delivery of
+    the replies up to that row id (those whose mails are out of the mailbox: a reply never goes before
+    its mail is moved); one runs at a time, a request during one is served after it, with the newest
+    bound.  `finish` waits for the last one.  A delivery that fails is logged and noted in the pass's
+    summary; the outbox keeps the replies for the next."""
 
-    def __init__(self, deliver: Callable[[], None], summary: RunSummary) -> None:
+    def __init__(self, deliver: Callable[[int | None], None], summary: RunSummary) -> None:
         self.deliver, self.summary = deliver, summary
-        self.wanted, self.ending = threading.Event(), False
+        self.wanted, self.ending, self.upto = threading.Event(), False, 0
         self.thread: threading.Thread | None = None
 
-    def __call__(self) -> None:
+    def __call__(self, upto: int | None) -> None:
+        if upto is None:
+            return  # no reply recorded yet
+        self.upto = max(self.upto, upto)
         if self.thread is None:
             self.thread = threading.Thread(target=self._run, name="courier", daemon=True)
             self.thread.start()
@@ -94,7 +99,7 @@ class Courier:
             if self.ending:
                 return
             try:
-                self.deliver()
+                self.deliver(self.upto)
             except Exception as exc:  # noqa: BLE001 - the outbox keeps the replies; the pass goes on
                 log.exception("delivery during the pass failed")
                 self.summary.errors.append(f"svarene kunne ikke afleveres under kørslen ({type(exc).__name__}); de sendes senere")
@@ -120,11 +125,11 @@ def run_pass(rt: Runtime, mailbox: Mailbox, now: dt.datetime, progress: Callable
         its `sent_at` are stamped when they happen, not when a long pass began."""
         return now + dt.timedelta(seconds=time.monotonic() - began)
 
-    courier = Courier(lambda: deliver(rt, later(), summary), summary)
+    courier = Courier(lambda upto: deliver(rt, later(), summary, upto), summary)
 
-    def send() -> None:  # the mails done are moved out (on this thread: the mailbox's connection) before their replies go
+    def send() -> None:  # the mails done are moved out (on this thread: the mailbox's connection), then their replies go
         mailbox.flush()
-        courier()
+        courier(newest_reply(rt.engine))
 
     pacer = Pacer(send)
     try:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from pydantic import TypeAdapter
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from parsers.reading import READER_VERSION, DocumentReading
 from storage.db import insert_skipping
@@ -52,6 +52,14 @@ def newest_reading(session: Session, sha256: str) -> DocumentReading | None:
 
 def has_reading(session: Session, sha256: str, version: str = READER_VERSION) -> bool:
     return session.exec(select(Document.id).where(Document.sha256 == sha256, Document.reader_version == version)).first() is not None
+
+
+def read_before(session: Session, digests: Iterable[str], version: str = READER_VERSION) -> set[str]:
+    """Which of these contents have a reading by this version of the readers (one query)."""
+    wanted = set(digests)
+    if not wanted:
+        return set()
+    return set(session.exec(select(Document.sha256).where(col(Document.sha256).in_(wanted), Document.reader_version == version)).all())
 
 
 def store_reading(session: Session, reading: DocumentReading, read_ms: int, now: dt.datetime,

@@ -101,6 +101,53 @@ def test_a_pass_moves_every_mail_out_in_batches_before_it_ends(tmp_path, dovecot
         rt.close()
 
 
+def test_a_reply_goes_out_only_once_its_mail_is_moved_out_though_delivery_runs_beside_the_pass(tmp_path, dovecot, smtp, monkeypatch):
+    """Replies are delivered on a thread of their own while the pass goes on (bot/service.py `Courier`),
+    and the pass moves its mails in batches: a delivery sends only the replies recorded when it was
+    asked for, right after a move, never the reply of a mail still waiting in the batch."""
+    import threading
+
+    import bot.service
+    from bot.runtime import Runtime
+    from bot.service import open_service_mailbox, run_pass
+    from config.settings import load_settings
+
+    rt = Runtime.open(load_settings(imap_config(tmp_path, dovecot, smtp)))
+    for n in range(3):
+        dovecot.append(mail(attachments=[FORM, MINUTES], message_id=f"<beside-{n}@slagelse.dk>"), at(f"2025-03-20 10:0{n}:00"))
+    mailbox = open_service_mailbox(rt)
+    moved: list[int] = []
+    client = mailbox._ensure()
+    real_move = client.move
+    client.move = lambda uids, folder: (moved.extend(uids), real_move(uids, folder))[1]
+    second_done, checks = threading.Event(), []
+    real_done = mailbox.done
+
+    def done(key: str) -> None:
+        real_done(key)  # queued for the next move, not moved yet
+        if moved:
+            second_done.set()
+
+    real_deliver = bot.service.deliver
+
+    def deliver(*args) -> None:
+        if not checks:
+            second_done.wait(30)  # the next mail's reply is recorded, its mail not yet moved
+        real_deliver(*args)
+        checks.append(len(smtp.sink.received))
+
+    monkeypatch.setattr(mailbox, "done", done)
+    monkeypatch.setattr(bot.service, "deliver", deliver)
+    try:
+        summary = run_pass(rt, mailbox, dt.datetime.fromisoformat("2025-03-20T12:00:00+01:00"))
+        assert summary.processed == 3 and summary.replies_sent == 3 and len(smtp.sink.received) == 3
+        assert second_done.is_set()
+        assert checks[0] == 1  # the first delivery: the first mail's reply only, though the second's was recorded by then
+    finally:
+        mailbox.close()
+        rt.close()
+
+
 def test_mails_done_are_moved_in_one_move_when_the_fetch_ends(tmp_path, dovecot, smtp):
     from bot.mailboxes.imap import ImapMailbox
     from config.settings import load_settings
@@ -138,12 +185,10 @@ def test_imaplib_does_not_trace_each_downloaded_mail_unless_its_logger_is_on(tmp
         finally:
             box.close()
 
-    with caplog.at_level(logging.DEBUG, logger="bot"):  # the service's own debug lines: not the wire trace
-        assert len(fetched(ImapMailbox(settings))) == 1
-    assert not [r for r in caplog.records if r.name == WIRE_LOG]
-    quiet = ImapMailbox(settings)
-    assert quiet._ensure()._imap.debug == 0  # and so nothing is formatted for it either
-    quiet.close()
+    with caplog.at_level(logging.WARNING, logger=WIRE_LOG):  # the wire logger not enabled for DEBUG (whatever the root's level)
+        quiet = ImapMailbox(settings)
+        assert quiet._ensure()._imap.debug == 0  # imaplib formats nothing for a trace nobody reads
+        quiet.close()
     with caplog.at_level(logging.DEBUG, logger=WIRE_LOG):
         assert len(fetched(ImapMailbox(settings))) == 1
     assert any("traced@slagelse.dk" in r.getMessage() for r in caplog.records if r.name == WIRE_LOG)  # the mail itself, traced

@@ -78,3 +78,55 @@ def test_a_send_judged_in_doubt_meanwhile_is_set_right_by_the_flusher_that_sent_
 
     flush(engine, SlowData("A", sent), T0, RetryPolicy(in_doubt="hold"))
     assert sent == ["A"] and _row(engine).state == ReplyState.SENT  # A knows it went out
+
+
+def test_the_outcome_of_a_send_is_recorded_when_the_database_was_locked_beyond_its_timeout(tmp_path, monkeypatch):
+    """SQLite has one writer: a pass holding the write lock longer than the busy timeout (a long re-read in
+    its transaction) must not leave a reply that went out as `sending` (later judged in doubt): the
+    flusher records its outcome again once the lock is gone."""
+    import sqlite3
+    import threading
+
+    import bot.outbox as outbox
+    from sqlalchemy import create_engine, event
+
+    path = tmp_path / "intake.db"
+    _engine(tmp_path).dispose()  # the schema and one pending reply
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 0.2})  # a short busy timeout
+    event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA journal_mode=WAL"))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_write_lock() -> None:  # the pass's long transaction
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        locked.set()
+        release.wait(30)
+        other.execute("COMMIT")
+        other.close()
+
+    class LockedAfterData(Recording):
+        def send(self, raw, sender, recipients, on_data=None) -> None:
+            on_data()
+            holder.start()
+            locked.wait(5)
+            self.sent.append(self.name)  # handed over: now its outcome must be recorded
+
+    failures: list[str] = []
+    real_update = outbox.Claim._update
+
+    def update(self, states, **values):
+        try:
+            return real_update(self, states, **values)
+        except Exception as exc:
+            failures.append(str(exc))
+            release.set()  # the pass commits at last
+            raise
+
+    holder = threading.Thread(target=hold_the_write_lock)
+    monkeypatch.setattr(outbox.Claim, "_update", update)
+    sent: list[str] = []
+    result = flush(engine, LockedAfterData("A", sent), T0, RetryPolicy())
+    holder.join(10)
+    assert sent == ["A"] and result.sent == 1
+    assert failures and "locked" in failures[0]  # the first try ran into the lock
+    assert _row(engine).state == ReplyState.SENT
