@@ -438,18 +438,36 @@ def _open(rt: Runtime, arrival: Arrival) -> None:
 
 
 def _parsed(arrival: Arrival) -> MessageFacts:
+    return _limited(arrival.parsing, arrival.mail.raw, arrival.mail.key)
+
+
+def _limited(parsing: concurrent.futures.Future[MessageFacts] | None, raw: bytes, name: str) -> MessageFacts:
     """A mail that took its reader process over the time or memory limit, or killed it, is not parsed
     again here without those limits: that is the mail's failure (kept, tried again later, quarantined
     at last).  Any other trouble of the reader processes (a broken pool, a pickling error) is theirs:
-    the mail is parsed here."""
-    if arrival.parsing is not None:
+    the mail is parsed here (as a mail over `PARSED_AHEAD_BYTES` is)."""
+    if parsing is not None:
         try:
-            return arrival.parsing.result()
+            return parsing.result()
         except (concurrent.futures.TimeoutError, ProcessExpired, MemoryError) as exc:
             raise MailTooHard(f"mailen stoppede læserprocessen (over tids- eller hukommelsesgrænsen): {type(exc).__name__}: {exc}") from exc
         except Exception:
-            log.warning("%s: parsed in the service, not in a reader process", arrival.mail.key, exc_info=True)
-    return parse_message(arrival.mail.raw)
+            log.warning("%s: parsed in the service, not in a reader process", name, exc_info=True)
+    return parse_message(raw)
+
+
+def stored_facts(rt: Runtime, sha256: str) -> MessageFacts:
+    """A stored mail tried again (bot/quarantine.py, `retry`): parsed from its file in a reader process,
+    under the same limits as in its first pass, so a mail that stopped its reader then never runs
+    without them in the service."""
+    raw = rt.store.get(sha256)
+    parsing = None
+    if len(raw) <= PARSED_AHEAD_BYTES:
+        try:
+            parsing = rt.readers.parse(raw)
+        except Exception:  # the reader processes could not be started: parsed here
+            log.warning("%s: the reader processes could not take the mail; it is parsed in the service", sha256[:12], exc_info=True)
+    return _limited(parsing, raw, sha256[:12])
 
 
 class MailTooHard(Exception):
@@ -537,6 +555,8 @@ def settle(rt: Runtime, row_id: int, now: dt.datetime, summary: RunSummary, fact
         try:
             if failure is not None:
                 raise failure
+            if facts is None:  # tried again from its stored copy
+                facts = stored_facts(rt, sha256)
             reply = process_message(session, rt, row, now, facts, started)
             row.state, row.error, row.next_attempt_at = "processed", "", None
             session.add(row)

@@ -95,6 +95,31 @@ def test_a_mail_that_stopped_its_reader_process_is_kept_failed_not_parsed_withou
         rt.close()
 
 
+def test_a_mail_that_stopped_its_reader_process_is_tried_again_under_the_same_limits(sqlite_installation, monkeypatch):
+    """The retry from the stored copy (bot/quarantine.py, after the backoff) parses the mail in a reader
+    process too: a mail that stopped its reader must never be parsed in the service without limits."""
+    from bot.quarantine import retry_due
+    from bot.intake import RunSummary
+
+    rt = Runtime.open(load_settings(sqlite_installation.config))
+    try:
+        _parse_failing(rt, monkeypatch, ProcessExpired("Abnormal termination", code=-9, pid=1))
+        monkeypatch.setattr(intake, "parse_message", lambda raw: (_ for _ in ()).throw(AssertionError("parsed without limits")))
+        _mails(sqlite_installation, 1)
+        first = at(WHEN) + dt.timedelta(seconds=5)
+        assert run_once(rt, first).failed == 1
+        with Session(rt.engine) as session:
+            row = session.exec(select(Message)).one()
+        summary = RunSummary()
+        retry_due(rt, row.next_attempt_at + dt.timedelta(seconds=1), summary)
+        assert (summary.retried, summary.failed) == (1, 1)
+        with Session(rt.engine) as session:
+            again = session.get(Message, row.id)
+        assert again.attempts == 2 and "mailen stoppede læserprocessen" in again.error  # not "parsed without limits"
+    finally:
+        rt.close()
+
+
 def test_a_mail_the_reader_processes_could_not_take_is_parsed_in_the_service(sqlite_installation, monkeypatch):
     rt = Runtime.open(load_settings(sqlite_installation.config))
     try:
