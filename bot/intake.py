@@ -121,13 +121,12 @@ def answer_from(session: Session, rt: Runtime, now: dt.datetime) -> dt.datetime:
 Started = dict[str, Reading]  # attachment sha256 -> its documents being read (the lookahead)
 
 
-def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetime, facts: MessageFacts | None = None,
+def process_message(session: Session, rt: Runtime, row: Message, now: dt.datetime, facts: MessageFacts,
                     started: Started | None = None) -> Reply | None:
     """One stored message, top to bottom: its envelope, then (unless a robot, unrouted or a refused late
-    supplement) its documents read once and stored, then the decision, then the reply row.  `facts` and
-    `started` are the lookahead's (`intake`): the mail parsed and its documents already being read."""
-    if facts is None:
-        facts = parse_message(rt.store.get(row.sha256))  # row.received_at was settled by store_incoming
+    supplement) its documents read once and stored, then the decision, then the reply row.  `facts` is
+    the mail parsed in a reader process (the lookahead's, `intake`, or `stored_facts` for a retry),
+    `started` the lookahead's documents already being read."""
     with session.no_autoflush:  # nothing is written (no SQLite write lock held) while documents are read
         return _process(session, rt, row, facts, now, started or {})
 
