@@ -21,7 +21,7 @@ from parsers.municipalities import by_domain
 from parsers.reading import DocumentReading
 from parsers.text import DocumentText
 from storage.models import Application, Attachment, Message, Reply
-from storage.readings import has_reading, stored_reading
+from storage.readings import read_before, stored_reading
 
 
 def _by_thread(session: Session, round_: Round, facts: MessageFacts) -> Application | None:
@@ -167,7 +167,8 @@ def unread_documents(session: Session, messages: list[Message]) -> list[Attachme
         return []
     attachments = session.exec(select(Attachment).where(Attachment.message_id.in_([m.id for m in messages]),
                                                         Attachment.role.not_in(("unread", "unreadable")))).all()
-    return [a for a in attachments if not has_reading(session, a.sha256)]
+    read = read_before(session, [a.sha256 for a in attachments])
+    return [a for a in attachments if a.sha256 not in read]
 
 
 def message_links(messages: list[Message]) -> tuple[str, ...]:

@@ -50,10 +50,6 @@ def newest_reading(session: Session, sha256: str) -> DocumentReading | None:
         return None
 
 
-def has_reading(session: Session, sha256: str, version: str = READER_VERSION) -> bool:
-    return session.exec(select(Document.id).where(Document.sha256 == sha256, Document.reader_version == version)).first() is not None
-
-
 def read_before(session: Session, digests: Iterable[str], version: str = READER_VERSION) -> set[str]:
     """Which of these contents have a reading by this version of the readers (one query)."""
     wanted = set(digests)
